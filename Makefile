@@ -1,0 +1,61 @@
+# The vocabulary of the project. `make run` and `make test` are all a new
+# machine needs: they install what is missing first.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON ?= $(shell scripts/find-python.sh)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements.lock | sha256sum | cut -c1-12)
+export RASA_TELEMETRY_ENABLED := false
+export TF_CPP_MIN_LOG_LEVEL := 2
+export SQLALCHEMY_SILENCE_UBER_WARNING := 1
+export PYTHONPATH := $(CURDIR)
+
+.PHONY: help install model run shell test validate unit stories nlu-eval nlu-compare check-data clean
+
+help:  ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
+
+$(STAMP): requirements.txt requirements.lock
+	@test -n "$(PYTHON)" || { scripts/find-python.sh; exit 1; }
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade "pip==24.0"
+	$(BIN)/python -m pip install --quiet -r requirements.txt -c requirements.lock
+	@rm -f $(VENV)/.installed-* && touch $@
+
+install: $(STAMP)  ## create .venv and install the pinned dependencies
+
+check-data: install  ## validate the referral dataset (file and field named on error)
+	$(BIN)/python -m referrals.loader
+
+model: check-data  ## train if data, config or NLU code changed
+	$(BIN)/python -m bot.training
+
+run: model  ## start everything and print where to chat
+	$(BIN)/python -m bot.cli run
+
+shell: model  ## talk to the assistant in the terminal
+	$(BIN)/python -m bot.cli shell
+
+validate: install  ## rasa data validate, failing on any warning
+	$(BIN)/rasa data validate --fail-on-warnings --config config.yml --domain domain.yml --data data
+
+unit: install  ## pytest (unit, channel and integration tests)
+	$(BIN)/python -m pytest -q
+
+stories: model  ## conversation tests in both languages
+	$(BIN)/rasa test core --model $$($(BIN)/python -c 'from bot.training import model_path; print(model_path())') \
+	  --stories tests/stories --endpoints endpoints.yml --fail-on-prediction-errors --out results/core
+
+nlu-eval: model  ## NLU figures on the held-out test set, failing below thresholds
+	$(BIN)/python scripts/evaluate_nlu.py
+
+nlu-compare: install  ## NLU figures with spaCy (config.yml) and without (config_baseline.yml)
+	$(BIN)/python scripts/evaluate_nlu.py --config config_baseline.yml --no-enforce
+	$(BIN)/python scripts/evaluate_nlu.py --config config.yml --no-enforce
+
+test: check-data validate model unit stories nlu-eval  ## every test
+
+clean:  ## remove models, results and local data (not the venv)
+	rm -rf models results var/*.db

@@ -1,0 +1,1 @@
+"""The action server: selects and renders referral-dataset text for each turn."""

@@ -1,0 +1,63 @@
+"""Conversation control: answers to follow-up questions, deleting the chat."""
+
+from __future__ import annotations
+
+from typing import Any, Dict, List, Text
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.language import reply_language
+from actions.referral import refer
+from actions.rendering import Reply, send_all
+from referrals import load_dataset
+
+# Answers to "Are you safe right now?" that mean the child may not be safe.
+NOT_SAFE_ANSWERS = ("deny", "dont_know")
+
+
+class ActionFollowUp(Action):
+    """Handles yes / no / "I don't know" after the assistant asked something."""
+
+    def name(self) -> Text:
+        return "action_follow_up"
+
+    async def run(
+        self,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: Dict[Text, Any],
+    ) -> List[EventType]:
+        lang = reply_language(tracker)
+        intent = tracker.latest_message.get("intent", {}).get("name")
+        pending = tracker.get_slot("pending_question")
+        if pending == "safety_check" and intent in NOT_SAFE_ANSWERS:
+            return refer(dispatcher, "not_safe", lang)
+        dataset = load_dataset()
+        template = "glad_safe" if pending == "safety_check" else "anything_else"
+        send_all(
+            dispatcher,
+            [Reply(dataset.template(template, lang), dataset.buttons("more_topics", lang))],
+        )
+        return [SlotSet("language", lang), SlotSet("pending_question", None)]
+
+
+class ActionDeleteConversation(Action):
+    """Confirms deletion; the tracker store erases the conversation when it saves.
+
+    See `bot.stores.tracker_store.PrivateSQLTrackerStore`: the turn in which this
+    action ran is not saved, and every earlier event of the sender is deleted.
+    """
+
+    def name(self) -> Text:
+        return "action_delete_conversation"
+
+    async def run(
+        self,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: Dict[Text, Any],
+    ) -> List[EventType]:
+        refer(dispatcher, "conversation_deleted", reply_language(tracker))
+        return []

@@ -1,0 +1,101 @@
+"""Referrals: the answer to a disclosure or a question, from the dataset."""
+
+from __future__ import annotations
+
+from typing import Any, Dict, List, Optional, Text
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.language import reply_language
+from actions.rendering import Reply, send_all, situation_replies
+from referrals import ReferralDataset, load_dataset
+
+NOT_SURE = "not_sure"
+SAFETY_NET = "safety_net"
+
+# The question each follow-up asks, as (template id, button set id).
+FOLLOW_UP_QUESTIONS = {
+    "safety_check": ("safety_question", "yes_no"),
+    "compensation_offer": ("compensation_offer", "yes_no"),
+}
+
+
+def situation_id_for_intent(dataset: ReferralDataset, intent: Optional[Text]) -> Text:
+    """The situation that answers `intent`; `not_sure` when none does."""
+    for situation_id, situation in dataset.situations.items():
+        if intent in situation.intents:
+            return situation_id
+    return NOT_SURE
+
+
+def refer(
+    dispatcher: CollectingDispatcher,
+    situation_id: Text,
+    lang: Text,
+    buttons: Optional[Text] = None,
+) -> List[EventType]:
+    """Send a situation's replies and its follow-up question; return the slots."""
+    dataset = load_dataset()
+    replies = situation_replies(dataset, situation_id, lang, buttons)
+    follow_up = dataset.situations[situation_id].follow_up
+    if follow_up in FOLLOW_UP_QUESTIONS:
+        template_id, button_set = FOLLOW_UP_QUESTIONS[follow_up]
+        replies.append(
+            Reply(dataset.template(template_id, lang), dataset.buttons(button_set, lang))
+        )
+    send_all(dispatcher, replies)
+    return [
+        SlotSet("language", lang),
+        SlotSet("situation", situation_id),
+        SlotSet("pending_question", follow_up),
+    ]
+
+
+class ActionReferToHelp(Action):
+    """Answers the latest intent with its situation: helplines first."""
+
+    def name(self) -> Text:
+        return "action_refer_to_help"
+
+    async def run(
+        self,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: Dict[Text, Any],
+    ) -> List[EventType]:
+        intent = tracker.latest_message.get("intent", {}).get("name")
+        situation_id = situation_id_for_intent(load_dataset(), intent)
+        buttons = "main_situations" if situation_id == NOT_SURE else None
+        return refer(dispatcher, situation_id, reply_language(tracker), buttons)
+
+
+class ActionNotSure(Action):
+    """Low NLU confidence: say so, offer the main situations, name 116 111."""
+
+    def name(self) -> Text:
+        return "action_not_sure"
+
+    async def run(
+        self,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: Dict[Text, Any],
+    ) -> List[EventType]:
+        return refer(dispatcher, NOT_SURE, reply_language(tracker), "main_situations")
+
+
+class ActionSafetyNet(Action):
+    """No rule knows what to do: never leave the child without the numbers."""
+
+    def name(self) -> Text:
+        return "action_safety_net"
+
+    async def run(
+        self,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: Dict[Text, Any],
+    ) -> List[EventType]:
+        return refer(dispatcher, SAFETY_NET, reply_language(tracker), "main_situations")

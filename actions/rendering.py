@@ -1,0 +1,78 @@
+"""Turn a referral-dataset situation into the messages a user sees."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Dict, List, Optional, Text
+
+from rasa_sdk.executor import CollectingDispatcher
+
+from referrals import ReferralDataset
+
+BULLET = "• "
+
+
+@dataclass(frozen=True)
+class Reply:
+    """One chat bubble: text and optional plain-text buttons."""
+
+    text: Text
+    buttons: List[Text] = field(default_factory=list)
+
+    def send(self, dispatcher: CollectingDispatcher) -> None:
+        buttons: List[Dict[Text, Any]] = [
+            {"title": title, "payload": title} for title in self.buttons
+        ]
+        dispatcher.utter_message(text=self.text, buttons=buttons)
+
+
+def helpline_lines(dataset: ReferralDataset, ids: List[Text], lang: Text) -> Text:
+    template = dataset.template("helpline_line", lang)
+    lines = []
+    for helpline_id in ids:
+        helpline = dataset.helpline(helpline_id)
+        lines.append(
+            template.format(
+                number=helpline.number,
+                name=helpline.name[lang],
+                description=helpline.description[lang],
+            )
+        )
+    return "\n".join(lines)
+
+
+def bullet_list(heading: Text, items: List[Text]) -> Text:
+    return "\n".join([heading, *(BULLET + item for item in items)])
+
+
+def situation_replies(
+    dataset: ReferralDataset,
+    situation_id: Text,
+    lang: Text,
+    buttons: Optional[Text] = None,
+) -> List[Reply]:
+    """The replies for one situation, helplines in the first bubble.
+
+    A child may leave after the first message, so it carries the opener and
+    every helpline of the situation; steps and facts follow in their own bubbles.
+    """
+    situation = dataset.situations[situation_id]
+    first = situation.text[lang]
+    if situation.helplines:
+        first = "\n\n".join([first, helpline_lines(dataset, situation.helplines, lang)])
+    replies = [Reply(first)]
+    steps = situation.steps[lang]
+    if steps:
+        replies.append(Reply(bullet_list(dataset.template("steps_heading", lang), steps)))
+    if situation.facts:
+        facts = [dataset.fact(fact_id).text[lang] for fact_id in situation.facts]
+        replies.append(Reply(bullet_list(dataset.template("facts_heading", lang), facts)))
+    if buttons:
+        last = replies[-1]
+        replies[-1] = Reply(last.text, dataset.buttons(buttons, lang))
+    return replies
+
+
+def send_all(dispatcher: CollectingDispatcher, replies: List[Reply]) -> None:
+    for reply in replies:
+        reply.send(dispatcher)

@@ -1,0 +1,1 @@
+"""Input channels: the ways a child reaches the assistant."""

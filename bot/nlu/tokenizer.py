@@ -1,0 +1,103 @@
+"""Czech and English tokens with dictionary lemmas, robust to missing diacritics."""
+
+from __future__ import annotations
+
+from typing import Any, Dict, List, Optional, Text
+
+import spacy
+from rasa.engine.graph import ExecutionContext
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.nlu.tokenizers.tokenizer import Token, Tokenizer
+from rasa.shared.nlu.training_data.message import Message
+from spacy.language import Language
+
+from bot.nlu.language import LANGUAGES, detect_language, strip_diacritics
+
+DEFAULT_LANGUAGE = "cs"
+
+
+def _blank_pipeline(language: Text) -> Language:
+    """A blank spaCy pipeline with the lookup lemmatiser of spacy-lookups-data.
+
+    Nothing is downloaded: the tables ship inside the spacy-lookups-data wheel.
+    """
+    nlp = spacy.blank(language)
+    nlp.add_pipe("lemmatizer", config={"mode": "lookup"})
+    nlp.initialize()
+    return nlp
+
+
+def _folded_lemmas(nlp: Language) -> Dict[Text, Text]:
+    """The lemma table keyed and valued without diacritics, lower case.
+
+    Where two forms fold to the same key with different lemmas, the first wins:
+    the key is ambiguous anyway, and either lemma is better than none.
+    """
+    table = nlp.get_pipe("lemmatizer").lookups.get_table("lemma_lookup")
+    folded: Dict[Text, Text] = {}
+    for form, lemma in table.items():
+        if not isinstance(form, str):
+            continue
+        key = strip_diacritics(form.lower())
+        folded.setdefault(key, strip_diacritics(str(lemma).lower()))
+    return folded
+
+
+@DefaultV1Recipe.register(
+    DefaultV1Recipe.ComponentType.MESSAGE_TOKENIZER, is_trainable=False
+)
+class BilingualSpacyTokenizer(Tokenizer):
+    """Tokenises with spaCy's blank `cs`/`en` pipeline chosen per message.
+
+    Each token's lemma is the dictionary lemma, lower case and without diacritics,
+    so "vydírá", "vydira" and "Vydírají" meet in the featurizers.
+    """
+
+    @staticmethod
+    def get_default_config() -> Dict[Text, Any]:
+        return {
+            "intent_tokenization_flag": False,
+            "intent_split_symbol": "_",
+            "token_pattern": None,
+            "prefix_separator_symbol": None,
+        }
+
+    def __init__(self, config: Dict[Text, Any]) -> None:
+        super().__init__(config)
+        self._pipelines = {lang: _blank_pipeline(lang) for lang in LANGUAGES}
+        self._folded = {
+            lang: _folded_lemmas(nlp) for lang, nlp in self._pipelines.items()
+        }
+
+    @classmethod
+    def create(
+        cls,
+        config: Dict[Text, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> BilingualSpacyTokenizer:
+        return cls(config)
+
+    def lemma(self, word: Text, language: Text) -> Text:
+        key = strip_diacritics(word.lower())
+        return self._folded[language].get(key, key)
+
+    def tokenize(self, message: Message, attribute: Text) -> List[Token]:
+        text = message.get(attribute) or ""
+        language: Optional[Text] = detect_language(text) or DEFAULT_LANGUAGE
+        doc = self._pipelines[language].make_doc(text)
+        tokens = [
+            Token(
+                token.text,
+                token.idx,
+                lemma=self.lemma(token.text, language),
+            )
+            for token in doc
+            if not token.is_space and not token.is_punct
+        ]
+        if not tokens and text.strip():
+            tokens = [Token(text.strip(), text.index(text.strip()))]
+        return self._apply_token_pattern(tokens)

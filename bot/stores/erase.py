@@ -1,0 +1,28 @@
+"""Erase a conversation wherever the tracker store is wrapped."""
+
+from __future__ import annotations
+
+from typing import Any, Text
+
+from rasa.core.tracker_store import TrackerStore
+
+
+def innermost_store(tracker_store: Any) -> Any:
+    """Unwrap Rasa's wrappers (FailSafeTrackerStore, AwaitableTrackerStore)."""
+    store = tracker_store
+    while hasattr(store, "_tracker_store"):
+        store = store._tracker_store
+    return store
+
+
+async def erase_conversation(tracker_store: TrackerStore, sender_id: Text) -> None:
+    """Delete every stored event of `sender_id` from the configured store.
+
+    Raises TypeError when the store cannot delete: a deployment whose store
+    cannot forget must fail loudly, not pretend it did.
+    """
+    store = innermost_store(tracker_store)
+    delete = getattr(store, "delete", None)
+    if delete is None:
+        raise TypeError(f"{type(store).__name__} cannot delete conversations")
+    await delete(sender_id)

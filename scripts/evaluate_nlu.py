@@ -1,0 +1,119 @@
+"""NLU figures on the held-out test set (tests/nlu/, never trained on).
+
+    python scripts/evaluate_nlu.py                      # config.yml, enforce thresholds
+    python scripts/evaluate_nlu.py --config config_baseline.yml --no-enforce
+
+Prints per-intent precision/recall/F1 and support, per language and overall, and
+fails (exit 1) below the thresholds documented in the README.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import os
+import sys
+import time
+from collections import defaultdict
+from pathlib import Path
+from typing import Dict, List, Tuple
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bot.training import ensure_model  # noqa: E402
+
+MACRO_F1_MIN = 0.90
+CRITICAL_RECALL_MIN = 0.98
+CRITICAL_INTENTS = ("immediate_danger", "suicidal_thoughts")
+TEST_FILES = {"cs": ROOT / "tests/nlu/test_nlu_cs.yml", "en": ROOT / "tests/nlu/test_nlu_en.yml"}
+
+
+def load_examples() -> List[Tuple[str, str, str]]:
+    """(language, text, expected intent) for every held-out example."""
+    from rasa.shared.nlu.training_data.loading import load_data
+
+    examples = []
+    for lang, path in TEST_FILES.items():
+        for message in load_data(str(path)).intent_examples:
+            examples.append((lang, message.get("text"), message.get("intent")))
+    return examples
+
+
+def scores(pairs: List[Tuple[str, str]]) -> Dict[str, Dict[str, float]]:
+    """Per-intent precision, recall, F1 and support from (expected, predicted)."""
+    intents = sorted({expected for expected, _ in pairs})
+    table: Dict[str, Dict[str, float]] = {}
+    for intent in intents:
+        tp = sum(1 for e, p in pairs if e == intent and p == intent)
+        fp = sum(1 for e, p in pairs if e != intent and p == intent)
+        fn = sum(1 for e, p in pairs if e == intent and p != intent)
+        precision = tp / (tp + fp) if tp + fp else 0.0
+        recall = tp / (tp + fn) if tp + fn else 0.0
+        f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+        table[intent] = {"precision": precision, "recall": recall, "f1": f1, "support": tp + fn}
+    return table
+
+
+def macro_f1(table: Dict[str, Dict[str, float]]) -> float:
+    return sum(row["f1"] for row in table.values()) / len(table)
+
+
+async def predict(model: Path, texts: List[str]) -> Tuple[List[str], float]:
+    from rasa.core.agent import Agent
+
+    agent = Agent.load(str(model))
+    predictions = []
+    started = time.perf_counter()
+    for text in texts:
+        parsed = await agent.parse_message(text)
+        predictions.append(parsed["intent"]["name"])
+    return predictions, (time.perf_counter() - started) / max(len(texts), 1)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--config", default="config.yml")
+    parser.add_argument("--no-enforce", action="store_true")
+    parser.add_argument("--errors", action="store_true", help="list every miss")
+    args = parser.parse_args()
+    logging.disable(logging.WARNING)
+
+    model = ensure_model(args.config)
+    examples = load_examples()
+    predictions, per_message = asyncio.run(predict(model, [text for _, text, _ in examples]))
+    by_lang: Dict[str, List[Tuple[str, str]]] = defaultdict(list)
+    for (lang, text, expected), predicted in zip(examples, predictions):
+        by_lang[lang].append((expected, predicted))
+        by_lang["all"].append((expected, predicted))
+        if args.errors and expected != predicted:
+            print(f"MISS [{lang}] {expected} -> {predicted}: {text}")
+
+    overall = scores(by_lang["all"])
+    print(f"\nNLU on the held-out set ({args.config}, {len(examples)} messages, "
+          f"{per_message * 1000:.1f} ms/message)")
+    print(f"{'intent':<22}{'precision':>10}{'recall':>8}{'f1':>7}{'n':>5}")
+    for intent, row in overall.items():
+        print(f"{intent:<22}{row['precision']:>10.2f}{row['recall']:>8.2f}"
+              f"{row['f1']:>7.2f}{row['support']:>5.0f}")
+    for lang in ("cs", "en", "all"):
+        print(f"macro-F1 [{lang}]: {macro_f1(scores(by_lang[lang])):.3f}")
+    failures = []
+    if macro_f1(overall) < MACRO_F1_MIN:
+        failures.append(f"macro-F1 {macro_f1(overall):.3f} < {MACRO_F1_MIN}")
+    for intent in CRITICAL_INTENTS:
+        recall = overall[intent]["recall"]
+        print(f"recall [{intent}]: {recall:.3f}")
+        if recall < CRITICAL_RECALL_MIN:
+            failures.append(f"recall of {intent} {recall:.3f} < {CRITICAL_RECALL_MIN}")
+    if failures and not args.no_enforce:
+        print("FAILED: " + "; ".join(failures))
+        return 1
+    print("NLU thresholds: " + ("not enforced" if args.no_enforce else "met"))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,56 @@
+"""Shared fixtures: a fresh tracker per test, the real domain and dataset."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Callable, Dict, Optional
+
+import pytest
+import yaml
+from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture
+def dispatcher() -> CollectingDispatcher:
+    return CollectingDispatcher()
+
+
+@pytest.fixture(scope="session")
+def domain() -> Dict[str, Any]:
+    with (ROOT / "domain.yml").open(encoding="utf-8") as handle:
+        return yaml.safe_load(handle)
+
+
+TrackerFactory = Callable[..., Tracker]
+
+
+@pytest.fixture
+def make_tracker() -> TrackerFactory:
+    """Build a tracker whose latest message has `intent`, `text` and language."""
+
+    def build(
+        intent: str,
+        text: str = "",
+        language: Optional[str] = None,
+        slots: Optional[Dict[str, Any]] = None,
+    ) -> Tracker:
+        return Tracker(
+            sender_id="test-user",
+            slots={"language": language or "cs", **(slots or {})},
+            latest_message={
+                "text": text,
+                "intent": {"name": intent, "confidence": 0.99},
+                "entities": [],
+                **({"language": language} if language else {}),
+            },
+            events=[],
+            paused=False,
+            followup_action=None,
+            active_loop={},
+            latest_action_name="action_listen",
+        )
+
+    return build
