@@ -67,9 +67,10 @@ def situation_replies(
     if situation.facts:
         facts = [dataset.fact(fact_id).text[lang] for fact_id in situation.facts]
         replies.append(Reply(bullet_list(dataset.template("facts_heading", lang), facts)))
-    if buttons:
+    button_set = buttons or situation.buttons
+    if button_set:
         last = replies[-1]
-        replies[-1] = Reply(last.text, dataset.buttons(buttons, lang))
+        replies[-1] = Reply(last.text, dataset.buttons(button_set, lang))
     return replies
 
 

@@ -76,12 +76,13 @@ async def predict(model: Path, texts: List[str]) -> Tuple[List[str], float]:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--config", default="config.yml")
+    parser.add_argument("--model", help="score this model file instead of training")
     parser.add_argument("--no-enforce", action="store_true")
     parser.add_argument("--errors", action="store_true", help="list every miss")
     args = parser.parse_args()
     logging.disable(logging.WARNING)
 
-    model = ensure_model(args.config)
+    model = Path(args.model) if args.model else ensure_model(args.config)
     examples = load_examples()
     predictions, per_message = asyncio.run(predict(model, [text for _, text, _ in examples]))
     by_lang: Dict[str, List[Tuple[str, str]]] = defaultdict(list)

@@ -2,46 +2,40 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any, Dict, List, Optional, Text
 
 import spacy
+import spacy_lookups_data
+import srsly
 from rasa.engine.graph import ExecutionContext
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.tokenizers.tokenizer import Token, Tokenizer
 from rasa.shared.nlu.training_data.message import Message
-from spacy.language import Language
 
 from bot.nlu.language import LANGUAGES, detect_language, strip_diacritics
 
 DEFAULT_LANGUAGE = "cs"
+LOOKUPS_DATA = Path(spacy_lookups_data.__file__).parent / "data"
 
 
-def _blank_pipeline(language: Text) -> Language:
-    """A blank spaCy pipeline with the lookup lemmatiser of spacy-lookups-data.
+def _folded_lemmas(language: Text) -> Dict[Text, Text]:
+    """spaCy's lookup-lemmatiser table, keyed and valued without diacritics.
 
-    Nothing is downloaded: the tables ship inside the spacy-lookups-data wheel.
-    """
-    nlp = spacy.blank(language)
-    nlp.add_pipe("lemmatizer", config={"mode": "lookup"})
-    nlp.initialize()
-    return nlp
-
-
-def _folded_lemmas(nlp: Language) -> Dict[Text, Text]:
-    """The lemma table keyed and valued without diacritics, lower case.
-
+    The table is the one spaCy's `lemmatizer` (mode "lookup") loads for a blank
+    pipeline; it ships inside the spacy-lookups-data wheel, so nothing is
+    downloaded. spaCy keeps only hashes of the forms, so the JSON is read here.
     Where two forms fold to the same key with different lemmas, the first wins:
     the key is ambiguous anyway, and either lemma is better than none.
     """
-    table = nlp.get_pipe("lemmatizer").lookups.get_table("lemma_lookup")
+    path = LOOKUPS_DATA / f"{language}_lemma_lookup.json.gz"
+    table: Dict[Text, Text] = srsly.read_gzip_json(path)
     folded: Dict[Text, Text] = {}
     for form, lemma in table.items():
-        if not isinstance(form, str):
-            continue
         key = strip_diacritics(form.lower())
-        folded.setdefault(key, strip_diacritics(str(lemma).lower()))
+        folded.setdefault(key, strip_diacritics(lemma.lower()))
     return folded
 
 
@@ -49,7 +43,7 @@ def _folded_lemmas(nlp: Language) -> Dict[Text, Text]:
     DefaultV1Recipe.ComponentType.MESSAGE_TOKENIZER, is_trainable=False
 )
 class BilingualSpacyTokenizer(Tokenizer):
-    """Tokenises with spaCy's blank `cs`/`en` pipeline chosen per message.
+    """Tokenises with spaCy's blank `cs`/`en` tokenizer chosen per message.
 
     Each token's lemma is the dictionary lemma, lower case and without diacritics,
     so "vydírá", "vydira" and "Vydírají" meet in the featurizers.
@@ -66,10 +60,8 @@ class BilingualSpacyTokenizer(Tokenizer):
 
     def __init__(self, config: Dict[Text, Any]) -> None:
         super().__init__(config)
-        self._pipelines = {lang: _blank_pipeline(lang) for lang in LANGUAGES}
-        self._folded = {
-            lang: _folded_lemmas(nlp) for lang, nlp in self._pipelines.items()
-        }
+        self._pipelines = {lang: spacy.blank(lang) for lang in LANGUAGES}
+        self._folded = {lang: _folded_lemmas(lang) for lang in LANGUAGES}
 
     @classmethod
     def create(

@@ -1,0 +1,93 @@
+"""Danger and suicide phrases that override the statistical intent."""
+
+from __future__ import annotations
+
+import functools
+import re
+from pathlib import Path
+from typing import Any, Dict, List, Optional, Pattern, Text, Tuple
+
+import yaml
+from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
+from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
+
+from bot.nlu.language import strip_diacritics
+
+PHRASES_FILE = Path(__file__).with_name("critical_phrases.yml")
+
+
+def normalise(text: Text) -> Text:
+    """Lower case, no diacritics, apostrophes kept, other punctuation as spaces."""
+    folded = strip_diacritics(text.lower()).replace("’", "'")
+    return " ".join(re.sub(r"[^\w']+", " ", folded).split())
+
+
+@functools.lru_cache(maxsize=1)
+def critical_patterns() -> Tuple[Tuple[Text, Pattern[Text]], ...]:
+    """(intent, pattern) in the order they are checked."""
+    with PHRASES_FILE.open(encoding="utf-8") as handle:
+        raw: Dict[Text, Dict[Text, List[Any]]] = yaml.safe_load(handle)
+    patterns = []
+    for intent, by_language in raw.items():
+        phrases = {normalise(str(p)) for phrases in by_language.values() for p in phrases}
+        alternatives = "|".join(sorted(map(re.escape, phrases), key=len, reverse=True))
+        patterns.append((intent, re.compile(rf"(?:^|\s)(?:{alternatives})")))
+    return tuple(patterns)
+
+
+def critical_intent(text: Text) -> Optional[Text]:
+    """The critical intent a phrase in `text` demands, if any."""
+    normalised = normalise(text)
+    for intent, pattern in critical_patterns():
+        if pattern.search(normalised):
+            return intent
+    return None
+
+
+@DefaultV1Recipe.register(
+    DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False
+)
+class CriticalPhraseClassifier(GraphComponent):
+    """Sets the intent to `suicidal_thoughts` / `immediate_danger` on a phrase match.
+
+    Runs after DIET and before the FallbackClassifier; the statistical intent stays
+    in the ranking, so evaluation can tell which layer decided.
+    """
+
+    @classmethod
+    def create(
+        cls,
+        config: Dict[Text, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> CriticalPhraseClassifier:
+        critical_patterns()  # fail at load, not at the first message
+        return cls()
+
+    def process_training_data(self, training_data: TrainingData) -> TrainingData:
+        return training_data
+
+    def process(self, messages: List[Message]) -> List[Message]:
+        for message in messages:
+            intent = critical_intent(message.get(TEXT) or "")
+            if intent is None:
+                continue
+            current = message.get(INTENT) or {}
+            if current.get("name") == intent:
+                continue
+            decided = {"name": intent, "confidence": 1.0}
+            ranking = [
+                entry
+                for entry in message.get(INTENT_RANKING_KEY) or []
+                if entry.get("name") != intent
+            ]
+            message.set(INTENT, decided, add_to_output=True)
+            message.set(INTENT_RANKING_KEY, [decided, *ranking], add_to_output=True)
+            message.set("decided_by", self.__class__.__name__, add_to_output=True)
+        return messages

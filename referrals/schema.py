@@ -1,0 +1,172 @@
+"""The shape of the referral dataset (pydantic v1 models, strict, no extra keys).
+
+One model per kind of record in `referrals/data/*.yml`. These models check each
+record on its own; the rules that span records (references, phone numbers in text,
+which helplines come first) are in `referrals.checks`.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Dict, List, Literal, Optional
+
+from pydantic import BaseModel, Extra, Field, conint, constr, root_validator, validator
+
+Language = Literal["cs", "en"]
+LANGUAGES: tuple[Language, ...] = ("cs", "en")
+
+Urgency = Literal["urgent", "high", "normal", "info"]
+FollowUp = Literal["safety_check", "compensation_offer"]
+
+
+if TYPE_CHECKING:  # mypy sees the plain types, pydantic the constraints
+    NonEmptyText = str
+    Identifier = str
+    PhoneNumber = str
+    Digits = str
+    WebAddress = str
+    PositiveCzk = int
+else:
+    NonEmptyText = constr(strict=True, strip_whitespace=True, min_length=1)
+    Identifier = constr(strict=True, regex=r"^[a-z][a-z0-9]*(?:_[a-z0-9]+)*$")
+    PhoneNumber = constr(strict=True, regex=r"^\d+(?: \d+)*$")  # "116 111"
+    Digits = constr(strict=True, regex=r"^\d+$")  # "116111"
+    WebAddress = constr(strict=True, regex=r"^https?://\S+$")
+    PositiveCzk = conint(strict=True, gt=0)  # a whole number of crowns
+
+
+class Record(BaseModel):
+    class Config:
+        extra = Extra.forbid
+        allow_mutation = False
+
+
+class LocalizedText(Record):
+    """The same text in every language; `text["cs"]` reads one."""
+
+    cs: NonEmptyText
+    en: NonEmptyText
+
+    def __getitem__(self, lang: str) -> str:
+        if lang not in LANGUAGES:
+            raise KeyError(lang)
+        return str(getattr(self, lang))
+
+
+class LocalizedList(Record):
+    """A list of texts in every language, item by item (same length in each)."""
+
+    cs: List[NonEmptyText] = []
+    en: List[NonEmptyText] = []
+
+    def __getitem__(self, lang: str) -> List[str]:
+        if lang not in LANGUAGES:
+            raise KeyError(lang)
+        return [str(item) for item in getattr(self, lang)]
+
+    @root_validator(skip_on_failure=True)
+    def same_length(cls, values: Dict[str, List[str]]) -> Dict[str, List[str]]:
+        lengths = {lang: len(values[lang]) for lang in LANGUAGES}
+        if len(set(lengths.values())) > 1:
+            counts = ", ".join(f"{lang} has {n}" for lang, n in lengths.items())
+            raise ValueError(f"every language needs the same items ({counts})")
+        return values
+
+
+class Helpline(Record):
+    number: PhoneNumber
+    dial: Digits
+    name: LocalizedText
+    description: LocalizedText
+    url: Optional[WebAddress] = None
+    source: NonEmptyText
+
+    @validator("dial")
+    def dial_matches_number(cls, dial: str, values: Dict[str, object]) -> str:
+        number = values.get("number")
+        if isinstance(number, str) and dial != number.replace(" ", ""):
+            raise ValueError(f"'{dial}' is not the number '{number}' without spaces")
+        return dial
+
+
+class Fact(Record):
+    text: LocalizedText
+    source: NonEmptyText
+
+
+class Situation(Record):
+    """What the assistant answers to one situation: helplines first, in order."""
+
+    intents: List[Identifier]
+    urgency: Urgency
+    helplines: List[NonEmptyText]
+    text: LocalizedText
+    steps: LocalizedList = LocalizedList()
+    facts: List[NonEmptyText] = []
+    follow_up: Optional[FollowUp] = None
+    buttons: Optional[NonEmptyText] = None
+    source: NonEmptyText
+
+
+class Button(Record):
+    """A button whose title the NLU classifies as `intent` (titles are payloads)."""
+
+    title: LocalizedText
+    intent: Identifier
+
+
+class CompensationRules(Record):
+    """Act No. 45/2013 Coll., Section 24: what a victim may get (Q6.1)."""
+
+    source: NonEmptyText
+    authority: LocalizedText
+    therapy_sexual_max_czk: PositiveCzk
+    lump_sum_injury_czk: PositiveCzk
+    lump_sum_serious_injury_czk: PositiveCzk
+    proven_losses_max_czk: PositiveCzk
+    where_to_apply: LocalizedText
+
+    def amounts(self) -> Dict[str, int]:
+        return {
+            name: int(value)
+            for name, value in self.dict().items()
+            if name.endswith("_czk")
+        }
+
+
+class ReferralDataset(Record):
+    """Everything the assistant may say, validated; see `referrals.load_dataset`."""
+
+    helplines: Dict[str, Helpline]
+    facts: Dict[str, Fact]
+    situations: Dict[str, Situation]
+    templates: Dict[str, LocalizedText]
+    button_sets: Dict[str, List[Button]] = Field(alias="buttons")
+    compensation: CompensationRules
+
+    def situation_for_intent(self, intent: Optional[str]) -> Optional[Situation]:
+        for situation in self.situations.values():
+            if intent in situation.intents:
+                return situation
+        return None
+
+    def helpline(self, helpline_id: str) -> Helpline:
+        return self.helplines[helpline_id]
+
+    def fact(self, fact_id: str) -> Fact:
+        return self.facts[fact_id]
+
+    def template(self, template_id: str, lang: str) -> str:
+        return self.templates[template_id][lang]
+
+    def buttons(self, button_set_id: str, lang: str) -> List[str]:
+        return [button.title[lang] for button in self.button_sets[button_set_id]]
+
+
+def format_czk(amount: float, lang: str) -> str:
+    """An amount as the dataset writes it: "50 000 Kč" / "CZK 50,000"."""
+    if lang not in LANGUAGES:
+        raise KeyError(lang)
+    grouped = f"{round(amount):,}"
+    if lang == "cs":
+        return grouped.replace(",", " ") + " Kč"
+    return f"CZK {grouped}"
