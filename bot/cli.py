@@ -75,23 +75,49 @@ def runtime_credentials() -> Path:
 
 
 def start_action_server(port: int) -> subprocess.Popen:
-    env = {**_env(), "SANIC_HOST": os.environ.get("ACTION_SERVER_HOST", "127.0.0.1")}
+    """`python -m actions.server`: loopback unless ACTION_SERVER_HOST is set."""
     return subprocess.Popen(
-        [str(BIN / "python"), "-m", "rasa_sdk", "--actions", "actions", "--port",
-         str(port)],
+        [str(BIN / "python"), "-m", "actions.server", "--port", str(port)],
         cwd=ROOT,
-        env=env,
+        env=_env(),
     )
 
 
-def rasa_command(kind: str, model: Path, host: str, port: int) -> List[str]:
-    common = ["--model", str(model), "--endpoints", "endpoints.yml"]
+def runtime_endpoints(action_port: int) -> Path:
+    """endpoints.yml with the action server's port and, when ACTION_SERVER_SECRET
+    is set, its secret header. The header value is written as
+    `${ACTION_SERVER_SECRET}`, which Rasa expands, so the secret is not on disk."""
+    with (ROOT / "endpoints.yml").open(encoding="utf-8") as handle:
+        endpoints = yaml.safe_load(handle) or {}
+    action_endpoint = endpoints.setdefault("action_endpoint", {})
+    action_endpoint["url"] = f"http://127.0.0.1:{action_port}/webhook"
+    if os.environ.get("ACTION_SERVER_SECRET"):
+        action_endpoint["headers"] = {
+            "X-Action-Server-Secret": "${ACTION_SERVER_SECRET}"
+        }
+    VAR.mkdir(exist_ok=True)
+    path = VAR / "endpoints.runtime.yml"
+    path.write_text(yaml.safe_dump(endpoints, sort_keys=False), encoding="utf-8")
+    return path
+
+
+def api_arguments() -> List[str]:
+    """Rasa's HTTP API is off unless RASA_API_TOKEN is set (never printed)."""
+    token = os.environ.get("RASA_API_TOKEN")
+    return ["--enable-api", "--auth-token", token] if token else []
+
+
+def rasa_command(
+    kind: str, model: Path, host: str, port: int, action_port: int = 5055
+) -> List[str]:
+    common = ["--model", str(model), "--endpoints", str(runtime_endpoints(action_port))]
     if kind == "shell":
         return [str(BIN / "rasa"), "shell", *common]
     return [
         str(BIN / "rasa"), "run", *common,
         "--credentials", str(runtime_credentials()),
         "--interface", host, "--port", str(port),
+        *api_arguments(),
     ]
 
 
@@ -123,7 +149,9 @@ def main(argv: Optional[List[str]] = None) -> int:
         processes.append(actions)
         wait_until_up(f"http://127.0.0.1:{args.action_port}/health", actions, 60)
         rasa = subprocess.Popen(
-            rasa_command(args.command, model, args.host, args.port), cwd=ROOT, env=_env()
+            rasa_command(args.command, model, args.host, args.port, args.action_port),
+            cwd=ROOT,
+            env=_env(),
         )
         processes.append(rasa)
         if args.command == "run":

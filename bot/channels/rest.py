@@ -1,30 +1,125 @@
-"""The REST channel for scripted tests and integrations, without intent injection."""
+"""The REST channel for scripted tests and integrations, behind the channel guard.
+
+Same paths and reply format as Rasa's `RestInput`:
+
+    GET  /webhooks/rest/          {"status": "ok"}
+    GET  /webhooks/rest/health    {"status": "ok", "tracker_store": "ok"|"degraded"}
+    POST /webhooks/rest/webhook   {"sender": "...", "message": "..."}
+                                  -> [{"recipient_id": "...", "text": "..."}, ...]
+
+Differences: every message goes through `guard_on_new_message` (sanitised text,
+pseudonymous sender id, rate limit, safety net); metadata sent by the client is
+ignored, so a client cannot smuggle values only the server may set; a request
+that is not a JSON object with a string `message` gets a 4xx JSON error
+`{"error": "..."}` instead of Sanic's HTML page; no message text is ever logged.
+The blueprint also carries the server's start-up hooks (`server_hooks`).
+"""
 
 from __future__ import annotations
 
-from typing import Any, Dict, Optional, Text
+import json
+from typing import Any, Awaitable, Callable, Optional, Text, Tuple
 
-from rasa.core.channels.rest import RestInput
+from rasa.core.channels.channel import (
+    CollectingOutputChannel,
+    InputChannel,
+    UserMessage,
+)
+from sanic import Blueprint, response
 from sanic.request import Request
+from sanic.response import HTTPResponse
 
-from bot.channels.common import sanitize_user_text
+from bot.channels.common import guard_on_new_message
+from bot.channels.server_hooks import register_server_hooks
+from bot.stores.health import tracker_store_status
+
+JSON_CONTENT_TYPE = "application/json"
+# A 100,000-character message is ~400 kB of JSON at most; refuse far larger bodies.
+MAX_BODY_BYTES = 1_000_000
+DEFAULT_SENDER = "default"
+MAX_SENDER_CHARS = 255
 
 
-class SafeRestInput(RestInput):
-    """Rasa's REST channel, at the same path `/webhooks/rest/webhook`.
+class RequestError(Exception):
+    """A request the channel refuses: an HTTP status and a message for the client."""
 
-    Differences: the text is sanitised (no `/intent` injection, no control
-    characters, capped length) and metadata sent by the client is ignored, so a
-    client cannot smuggle values that only the server may set.
-    """
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
+
+def parse_webhook_request(
+    content_type: Optional[str], body: bytes
+) -> Tuple[Text, Optional[Text]]:
+    """`(sender, message)` from a webhook request, or RequestError (4xx)."""
+    if len(body) > MAX_BODY_BYTES:
+        raise RequestError(413, f"The body is larger than {MAX_BODY_BYTES} bytes.")
+    media_type = (content_type or "").split(";")[0].strip().lower()
+    if media_type != JSON_CONTENT_TYPE:
+        raise RequestError(
+            415, "Send the message as JSON (Content-Type: application/json)."
+        )
+    try:
+        payload = json.loads(body.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError):
+        raise RequestError(400, "The body is not valid JSON.") from None
+    if not isinstance(payload, dict):
+        raise RequestError(
+            400, 'The body must be a JSON object: {"sender": ..., "message": ...}.'
+        )
+    message = payload.get("message")
+    if message is not None and not isinstance(message, str):
+        raise RequestError(400, "'message' must be a string.")
+    sender = payload.get("sender", DEFAULT_SENDER)
+    if isinstance(sender, bool) or not isinstance(sender, (str, int)):
+        raise RequestError(400, "'sender' must be a string.")
+    sender = str(sender)
+    if not sender or len(sender) > MAX_SENDER_CHARS:
+        raise RequestError(
+            400, f"'sender' must have 1 to {MAX_SENDER_CHARS} characters."
+        )
+    return sender, message
+
+
+class SafeRestInput(InputChannel):
+    """Rasa's REST channel, at the same path `/webhooks/rest/webhook`."""
 
     @classmethod
     def name(cls) -> Text:
         return "rest"
 
-    def _extract_message(self, req: Request) -> Optional[Text]:
-        body = req.json if isinstance(req.json, dict) else {}
-        return sanitize_user_text(body.get("message"))
+    def blueprint(
+        self, on_new_message: Callable[[UserMessage], Awaitable[Any]]
+    ) -> Blueprint:
+        guarded = guard_on_new_message(on_new_message, self.name())
+        blueprint = Blueprint(f"custom_webhook_{type(self).__name__}", __name__)
+        register_server_hooks(blueprint)
 
-    def get_metadata(self, request: Request) -> Optional[Dict[Text, Any]]:
-        return None
+        @blueprint.route("/", methods=["GET"])
+        async def alive(_: Request) -> HTTPResponse:
+            return response.json({"status": "ok"})
+
+        @blueprint.route("/health", methods=["GET"])
+        async def health(request: Request) -> HTTPResponse:
+            agent = getattr(request.app.ctx, "agent", None)
+            store = getattr(agent, "tracker_store", None)
+            return response.json(
+                {"status": "ok", "tracker_store": tracker_store_status(store)}
+            )
+
+        @blueprint.route("/webhook", methods=["POST"])
+        async def receive(request: Request) -> HTTPResponse:
+            try:
+                sender, text = parse_webhook_request(
+                    request.headers.get("content-type"), request.body or b""
+                )
+            except RequestError as error:
+                return response.json({"error": error.message}, status=error.status)
+            collector = CollectingOutputChannel()
+            await guarded(
+                UserMessage(text, collector, sender, input_channel=self.name())
+            )
+            return response.json(collector.messages)
+
+        return blueprint

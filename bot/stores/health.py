@@ -1,0 +1,89 @@
+"""Is the conversation store the one configured, and does it work?
+
+Rasa 3.6 hides two failures of the tracker store:
+- a store class that cannot be loaded is replaced by `InMemoryTrackerStore` with
+  only a warning;
+- `FailSafeTrackerStore` catches every failed save, logs the exception text (for
+  SQL errors that includes the statement's parameters, i.e. the message text) and
+  keeps the conversation in memory from then on.
+
+Both mean that conversations are no longer saved (no restart safety, no delete).
+Here they are logged at ERROR without any message text, and reported as
+`"degraded"` by `tracker_store_status` (the REST channel's `/health` endpoint).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import Any, Optional
+
+from rasa.core.tracker_store import FailSafeTrackerStore, InMemoryTrackerStore
+
+from bot.stores.erase import innermost_store
+
+logger = logging.getLogger(__name__)
+
+STATUS_OK = "ok"
+STATUS_DEGRADED = "degraded"
+
+
+class StoreHealth:
+    """When the store last succeeded and last failed (monotonic seconds)."""
+
+    def __init__(self) -> None:
+        self.last_success: Optional[float] = None
+        self.last_failure: Optional[float] = None
+        self.last_error: Optional[str] = None
+
+    def succeeded(self) -> None:
+        self.last_success = time.monotonic()
+
+    def failed(self, error: BaseException) -> None:
+        self.last_failure = time.monotonic()
+        self.last_error = type(error).__name__
+
+    @property
+    def degraded(self) -> bool:
+        """True when the latest operation failed."""
+        if self.last_failure is None:
+            return False
+        return self.last_success is None or self.last_failure > self.last_success
+
+
+def log_store_failure(error: Exception) -> None:
+    """`FailSafeTrackerStore` callback: log the failure without its text."""
+    logger.error(
+        "The tracker store failed (%s): this conversation is kept in memory only "
+        "until the store works again. Health: degraded.",
+        type(error).__name__,
+    )
+
+
+def watch_tracker_store(tracker_store: Any) -> None:
+    """Install `log_store_failure` and report a store already fallen back.
+
+    Called once the agent is loaded (see `bot.channels.server_hooks`).
+    """
+    if isinstance(tracker_store, FailSafeTrackerStore):
+        # Rasa has no public setter; the attribute is the constructor argument.
+        tracker_store._on_tracker_store_error = log_store_failure
+    if isinstance(innermost_store(tracker_store), InMemoryTrackerStore):
+        logger.error(
+            "Conversations are kept in memory only: the tracker store configured "
+            "in endpoints.yml could not be loaded. Health: degraded."
+        )
+
+
+def tracker_store_status(tracker_store: Any) -> str:
+    """`"ok"` or `"degraded"` for the store the agent uses (None: degraded)."""
+    store = innermost_store(tracker_store)
+    if store is None or isinstance(store, InMemoryTrackerStore):
+        return STATUS_DEGRADED
+    health = getattr(store, "health", None)
+    ping = getattr(store, "ping", None)
+    if ping is not None:
+        ping()
+    if isinstance(health, StoreHealth) and health.degraded:
+        return STATUS_DEGRADED
+    return STATUS_OK
