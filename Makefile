@@ -7,12 +7,14 @@ PYTHON ?= $(shell scripts/find-python.sh)
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements.lock | sha256sum | cut -c1-12)
+AUDIT_VENV := .venv-audit
+WEB_STAMP := web/node_modules/.installed
 export RASA_TELEMETRY_ENABLED := false
 export TF_CPP_MIN_LOG_LEVEL := 2
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 export PYTHONPATH := $(CURDIR)
 
-.PHONY: help install model run shell test validate unit stories nlu-eval nlu-compare check-data clean
+.PHONY: help install web-deps browser model run shell test validate unit stories nlu-eval nlu-compare check-data audit clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -26,13 +28,25 @@ $(STAMP): requirements.txt requirements.lock
 
 install: $(STAMP)  ## create .venv and install the pinned dependencies
 
+$(WEB_STAMP): web/package.json web/package-lock.json
+	@command -v npm >/dev/null || { echo "error: npm is needed for the web chat (apt-get install npm)"; exit 1; }
+	npm ci --prefix web --no-audit --no-fund --loglevel=error
+	@touch $@
+
+web-deps: $(WEB_STAMP)  ## the web chat's front-end packages (socket.io client, axe-core) from npm
+
+browser: ## Debian's Chromium for the browser tests (Playwright drives it; nothing is downloaded by Playwright)
+	@command -v chromium >/dev/null || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  else echo "error: install Chromium (sudo apt-get install chromium) for the browser tests"; exit 1; fi; }
+
 check-data: install  ## validate the referral dataset (file and field named on error)
 	$(BIN)/python -m referrals.loader
 
 model: check-data  ## train if data, config or NLU code changed
 	$(BIN)/python -m bot.training
 
-run: model  ## start everything and print where to chat
+run: model web-deps  ## start everything and print where to chat
 	$(BIN)/python -m bot.cli run
 
 shell: model  ## talk to the assistant in the terminal
@@ -41,7 +55,7 @@ shell: model  ## talk to the assistant in the terminal
 validate: install  ## rasa data validate, failing on any warning
 	$(BIN)/rasa data validate --fail-on-warnings --config config.yml --domain domain.yml --data data
 
-unit: install  ## pytest (unit, channel and integration tests)
+unit: install web-deps browser  ## pytest (unit, channel, integration and browser tests)
 	$(BIN)/python -m pytest -q
 
 stories: model  ## conversation tests in both languages
@@ -55,7 +69,11 @@ nlu-compare: install  ## NLU figures with spaCy (config.yml) and without (config
 	$(BIN)/python scripts/evaluate_nlu.py --config config_baseline.yml --no-enforce
 	$(BIN)/python scripts/evaluate_nlu.py --config config.yml --no-enforce
 
-test: check-data validate model unit stories nlu-eval  ## every test
+audit: install  ## known advisories in requirements.lock (pip-audit, in its own venv)
+	@test -x $(AUDIT_VENV)/bin/pip-audit || { $(PYTHON) -m venv $(AUDIT_VENV) && $(AUDIT_VENV)/bin/pip install --quiet -r requirements-audit.txt; }
+	$(BIN)/python scripts/audit.py --pip-audit $(AUDIT_VENV)/bin/pip-audit
+
+test: check-data validate model unit stories nlu-eval audit  ## every test
 
 clean:  ## remove models, results and local data (not the venv)
 	rm -rf models results var/*.db
