@@ -17,7 +17,6 @@ MODEL_INPUTS = (
     "domain.yml",
     "data",
     "bot/nlu",
-    "requirements.lock",
 )
 
 
