@@ -91,6 +91,17 @@ def lemmas(tokenizer: BilingualSpacyTokenizer, text: str) -> list:
     return [token.lemma for token in tokenizer.tokenize(message, "text")]
 
 
+def test_critical_phrase_lifts_a_low_confidence_match_above_the_fallback():
+    message = Message(data={"text": "i want to vanish and never come back"})
+    message.set("intent", {"name": "suicidal_thoughts", "confidence": 0.3})
+    message.set("intent_ranking", [{"name": "suicidal_thoughts", "confidence": 0.3}])
+
+    CriticalPhraseClassifier().process([message])
+
+    assert message.get("intent") == {"name": "suicidal_thoughts", "confidence": 1.0}
+    assert message.get("intent_ranking") == [message.get("intent")]
+
+
 def test_lemmas_meet_with_and_without_diacritics(tokenizer):
     assert lemmas(tokenizer, "chce peníze") == lemmas(tokenizer, "chce penize")
     assert lemmas(tokenizer, "chce peníze") == ["chtit", "peniz"]

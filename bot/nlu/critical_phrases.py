@@ -78,9 +78,8 @@ class CriticalPhraseClassifier(GraphComponent):
             intent = critical_intent(message.get(TEXT) or "")
             if intent is None:
                 continue
-            current = message.get(INTENT) or {}
-            if current.get("name") == intent:
-                continue
+            # Also when the model already chose this intent: its confidence may be
+            # low enough for the FallbackClassifier to replace it.
             decided = {"name": intent, "confidence": 1.0}
             ranking = [
                 entry
