@@ -1,8 +1,8 @@
 """The conversation around `compensation_form`: starting it, the result, stopping.
 
-The questions and re-asks are domain responses (`utter_ask_crime_kind`, ...); the
-result, where to apply and the helplines are referral-dataset text, so every
-amount and number comes from `referrals/data/`.
+The questions (`actions.compensation_questions`), the re-asks
+(`actions.compensation`), the result, where to apply and the helplines are all
+referral-dataset text, so every amount and number comes from `referrals/data/`.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from actions.compensation import (
 )
 from actions.language import reply_language
 from actions.referral import refer
-from actions.rendering import BULLET, Reply, helpline_lines, send_all
+from actions.rendering import BULLET, Reply, helpline_lines, one_bubble, send_all
 from referrals import ReferralDataset, format_czk, load_dataset
 
 # The situation that opens the check (its text says the result is only a guide).
@@ -79,7 +79,7 @@ def result_replies(
     """The options as a list, then who decides and where to apply (116 006)."""
     buttons = dataset.buttons(BUTTONS_AFTER, lang)
     if not eligibility.may_be_eligible:
-        text = "\n\n".join(
+        text = one_bubble(
             [
                 dataset.template("compensation_result_none", lang),
                 helpline_lines(dataset, [VICTIM_HELPLINE], lang),
@@ -151,7 +151,7 @@ class ActionCompensationStopped(Action):
     ) -> List[EventType]:
         lang = reply_language(tracker)
         dataset = load_dataset()
-        text = "\n\n".join(
+        text = one_bubble(
             [
                 dataset.template("compensation_stopped", lang),
                 helpline_lines(dataset, [CHILD_HELPLINE], lang),

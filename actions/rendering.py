@@ -10,6 +10,15 @@ from rasa_sdk.executor import CollectingDispatcher
 from referrals import ReferralDataset
 
 BULLET = "• "
+# Rasa's channels cut a text bubble at every blank line ("\n\n"), which would
+# move the helplines out of the first bubble. Parts of one bubble are joined
+# with a single line break instead.
+LINE_BREAK = "\n"
+
+
+def one_bubble(parts: List[Text]) -> Text:
+    """Join parts into one bubble's text that no channel splits apart."""
+    return LINE_BREAK.join(part.strip() for part in parts)
 
 
 @dataclass(frozen=True)
@@ -59,7 +68,7 @@ def situation_replies(
     situation = dataset.situations[situation_id]
     first = situation.text[lang]
     if situation.helplines:
-        first = "\n\n".join([first, helpline_lines(dataset, situation.helplines, lang)])
+        first = one_bubble([first, helpline_lines(dataset, situation.helplines, lang)])
     replies = [Reply(first)]
     steps = situation.steps[lang]
     if steps:

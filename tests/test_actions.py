@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import List
 
 import pytest
+from rasa.core.channels.channel import CollectingOutputChannel
 from rasa_sdk.events import SlotSet
 
 from actions.conversation import ActionDeleteConversation, ActionFollowUp
@@ -30,6 +31,14 @@ def texts(dispatcher) -> List[str]:
     return [message["text"] for message in dispatcher.messages]
 
 
+async def as_a_channel_delivers(dispatcher) -> List[str]:
+    """The bubbles a Rasa channel sends: it cuts texts without buttons at blank lines."""
+    channel = CollectingOutputChannel()
+    for message in dispatcher.messages:
+        await channel.send_response("child", message)
+    return [message["text"] for message in channel.messages]
+
+
 def in_order(text: str, numbers: List[str]) -> bool:
     positions = [text.find(number) for number in numbers]
     return all(p >= 0 for p in positions) and positions == sorted(positions)
@@ -46,6 +55,8 @@ async def test_first_reply_names_the_helplines_in_order(
 
     first = texts(dispatcher)[0]
     assert in_order(first, numbers), first
+    delivered_first = (await as_a_channel_delivers(dispatcher))[0]
+    assert in_order(delivered_first, numbers), delivered_first
     situation = load_dataset().situations[intent]
     assert first.startswith(situation.text[language])
     assert events == [
