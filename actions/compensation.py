@@ -26,6 +26,8 @@ from rasa_sdk.types import DomainDict
 
 from actions.compensation_answers import AnswerProblem, parse_amount, parse_choice
 from actions.language import reply_language
+from actions.rendering import Reply
+from referrals import load_dataset
 from referrals.schema import CompensationRules
 
 FORM_NAME = "compensation_form"
@@ -156,17 +158,18 @@ def answers_from_slots(slots: Mapping[Text, Any]) -> Optional[CompensationAnswer
         return None
 
 
-# The response that asks again after each kind of unusable answer.
+# The template (referrals/data/ui.yml) sent after each kind of unusable answer;
+# the form then asks its question again (actions/compensation_questions.py).
 CHOICE_REASKS = {
-    ("crime_kind", AnswerProblem.DONT_KNOW): "utter_compensation_crime_kind_unsure",
-    ("injury", AnswerProblem.DONT_KNOW): "utter_compensation_injury_unsure",
+    ("crime_kind", AnswerProblem.DONT_KNOW): "compensation_crime_kind_unsure",
+    ("injury", AnswerProblem.DONT_KNOW): "compensation_injury_unsure",
 }
-CHOICE_NOT_UNDERSTOOD = "utter_compensation_choice_not_understood"
-AMOUNT_RESPONSES = {
-    AnswerProblem.DONT_KNOW: "utter_compensation_amount_unknown",
-    AnswerProblem.NOT_UNDERSTOOD: "utter_compensation_amount_not_understood",
-    AnswerProblem.NEGATIVE: "utter_compensation_amount_negative",
-    AnswerProblem.TOO_LARGE: "utter_compensation_amount_too_large",
+CHOICE_NOT_UNDERSTOOD = "compensation_choice_not_understood"
+AMOUNT_REASKS = {
+    AnswerProblem.DONT_KNOW: "compensation_amount_unknown",
+    AnswerProblem.NOT_UNDERSTOOD: "compensation_amount_not_understood",
+    AnswerProblem.NEGATIVE: "compensation_amount_negative",
+    AnswerProblem.TOO_LARGE: "compensation_amount_too_large",
 }
 
 
@@ -194,8 +197,9 @@ class ValidateCompensationForm(FormValidationAction):
         tracker: Tracker,
         domain: DomainDict,
     ) -> Dict[Text, Any]:
-        slot = _validate_choice("crime_kind", CRIME_KINDS, value, dispatcher)
-        return {**slot, **_language_change(tracker)}
+        lang = reply_language(tracker)
+        slot = _validate_choice("crime_kind", CRIME_KINDS, value, dispatcher, lang)
+        return {**slot, **_language_change(tracker, lang)}
 
     def validate_injury(
         self,
@@ -204,8 +208,9 @@ class ValidateCompensationForm(FormValidationAction):
         tracker: Tracker,
         domain: DomainDict,
     ) -> Dict[Text, Any]:
-        slot = _validate_choice("injury", INJURIES, value, dispatcher)
-        return {**slot, **_language_change(tracker)}
+        lang = reply_language(tracker)
+        slot = _validate_choice("injury", INJURIES, value, dispatcher, lang)
+        return {**slot, **_language_change(tracker, lang)}
 
     def validate_costs_czk(
         self,
@@ -214,8 +219,9 @@ class ValidateCompensationForm(FormValidationAction):
         tracker: Tracker,
         domain: DomainDict,
     ) -> Dict[Text, Any]:
-        slot = _validate_amount("costs_czk", value, dispatcher)
-        return {**slot, **_language_change(tracker)}
+        lang = reply_language(tracker)
+        slot = _validate_amount("costs_czk", value, dispatcher, lang)
+        return {**slot, **_language_change(tracker, lang)}
 
     def validate_received_czk(
         self,
@@ -224,21 +230,31 @@ class ValidateCompensationForm(FormValidationAction):
         tracker: Tracker,
         domain: DomainDict,
     ) -> Dict[Text, Any]:
-        slot = _validate_amount("received_czk", value, dispatcher)
-        return {**slot, **_language_change(tracker)}
+        lang = reply_language(tracker)
+        slot = _validate_amount("received_czk", value, dispatcher, lang)
+        return {**slot, **_language_change(tracker, lang)}
 
 
-def _language_change(tracker: Tracker) -> Dict[Text, Any]:
+def _language_change(tracker: Tracker, lang: Text) -> Dict[Text, Any]:
     """The answer's language when it differs from the conversation's.
 
-    The next question is then asked in it (responses vary on the slot `language`).
+    The re-ask and the next question are in the answer's language already
+    (`reply_language`); the slot keeps it for answers that show none ("0").
     """
-    lang = reply_language(tracker)
     return {"language": lang} if lang != tracker.get_slot("language") else {}
 
 
+def _reask(dispatcher: CollectingDispatcher, template_id: Text, lang: Text) -> None:
+    """Say why the answer cannot be used; the form then asks its question again."""
+    Reply(load_dataset().template(template_id, lang)).send(dispatcher)
+
+
 def _validate_choice(
-    slot: Text, allowed: Tuple[Text, ...], value: Any, dispatcher: CollectingDispatcher
+    slot: Text,
+    allowed: Tuple[Text, ...],
+    value: Any,
+    dispatcher: CollectingDispatcher,
+    lang: Text,
 ) -> Dict[Text, Any]:
     if value is None:
         # Not an answer: the start of the check empties the slots, and Rasa
@@ -246,22 +262,20 @@ def _validate_choice(
         return {slot: None}
     parsed = value if value in allowed else parse_choice(str(value), slot)
     if isinstance(parsed, AnswerProblem):
-        response = CHOICE_REASKS.get((slot, parsed), CHOICE_NOT_UNDERSTOOD)
-        dispatcher.utter_message(response=response)
+        template_id = CHOICE_REASKS.get((slot, parsed), CHOICE_NOT_UNDERSTOOD)
+        _reask(dispatcher, template_id, lang)
         return {slot: None}
     return {slot: parsed}
 
 
 def _validate_amount(
-    slot: Text, value: Any, dispatcher: CollectingDispatcher
+    slot: Text, value: Any, dispatcher: CollectingDispatcher, lang: Text
 ) -> Dict[Text, Any]:
     if value is None:
         return {slot: None}
     parsed = parse_amount(str(value))
-    if parsed is AnswerProblem.DONT_KNOW:
-        dispatcher.utter_message(response=AMOUNT_RESPONSES[parsed])
-        return {slot: 0.0}
     if isinstance(parsed, AnswerProblem):
-        dispatcher.utter_message(response=AMOUNT_RESPONSES[parsed])
-        return {slot: None}
+        _reask(dispatcher, AMOUNT_REASKS[parsed], lang)
+        # "I don't know" counts as 0 (and the re-ask says so); the rest ask again.
+        return {slot: 0.0 if parsed is AnswerProblem.DONT_KNOW else None}
     return {slot: parsed}

@@ -57,8 +57,26 @@ REQUIRED_TEMPLATES = (
     "compensation_result_none",
     "compensation_disclaimer",
     "compensation_stopped",
+    "compensation_ask_crime_kind",
+    "compensation_ask_injury",
+    "compensation_ask_costs_czk",
+    "compensation_ask_received_czk",
+    "compensation_choice_not_understood",
+    "compensation_crime_kind_unsure",
+    "compensation_injury_unsure",
+    "compensation_amount_unknown",
+    "compensation_amount_not_understood",
+    "compensation_amount_negative",
+    "compensation_amount_too_large",
 )
-REQUIRED_BUTTON_SETS = ("main_situations", "yes_no", "more_topics")
+REQUIRED_BUTTON_SETS = (
+    "main_situations",
+    "yes_no",
+    "more_topics",
+    "compensation_crime_kinds",
+    "compensation_injuries",
+    "compensation_amounts",
+)
 
 # The placeholders a template may use, where the actions fill them from data.
 TEMPLATE_FIELDS = {"helpline_line": {"number", "name", "description"}}

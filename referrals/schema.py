@@ -108,10 +108,21 @@ class Situation(Record):
 
 
 class Button(Record):
-    """A button whose title the NLU classifies as `intent` (titles are payloads)."""
+    """A button; its title is the message it sends (titles are payloads).
+
+    Either the NLU classifies the title as `intent`, or the title answers a
+    question of `compensation_form` and its validator reads it as `answer`.
+    """
 
     title: LocalizedText
-    intent: Identifier
+    intent: Optional[Identifier] = None
+    answer: Optional[NonEmptyText] = None
+
+    @root_validator(skip_on_failure=True)
+    def intent_or_answer(cls, values: Dict[str, object]) -> Dict[str, object]:
+        if (values.get("intent") is None) == (values.get("answer") is None):
+            raise ValueError("a button needs either an intent or an answer")
+        return values
 
 
 class CompensationRules(Record):

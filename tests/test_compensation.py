@@ -6,6 +6,7 @@ with made-up rules shows that no amount comes from anywhere else.
 
 from __future__ import annotations
 
+import inspect
 import re
 from typing import Any, Dict, List, Optional
 
@@ -14,9 +15,12 @@ from hypothesis import given
 from hypothesis import strategies as st
 from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
-from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.executor import ActionExecutor, CollectingDispatcher
 
 from actions.compensation import (
+    AMOUNT_REASKS,
+    CHOICE_NOT_UNDERSTOOD,
+    CHOICE_REASKS,
     FORM_SLOTS,
     CompensationAnswers,
     CompensationOption,
@@ -30,6 +34,13 @@ from actions.compensation_check import (
     ActionCompensationResult,
     ActionCompensationStopped,
     ActionStartCompensationCheck,
+)
+from actions.compensation_questions import (
+    ActionAskCostsCzk,
+    ActionAskCrimeKind,
+    ActionAskInjury,
+    ActionAskReceivedCzk,
+    AskCompensationQuestion,
 )
 from referrals import format_czk, load_dataset
 from referrals.schema import CompensationRules
@@ -278,60 +289,17 @@ def test_parse_choice(slot: str, text: str, expected: object) -> None:
     assert parse_choice(text, slot) == expected
 
 
-def response_variations(domain: Dict[str, Any], name: str) -> Dict[str, Dict[str, Any]]:
-    """A response's variations by language: unconditioned is Czech."""
-    found = {}
-    for variation in domain["responses"][name]:
-        conditions = variation.get("condition", [])
-        lang = next((c["value"] for c in conditions if c["name"] == "language"), "cs")
-        found[lang] = variation
-    return found
-
-
-@pytest.mark.parametrize("language", ["cs", "en"])
-@pytest.mark.parametrize(
-    "slot,values",
-    [
-        ("crime_kind", ["sexual", "other", "none"]),
-        ("injury", ["none", "injury", "serious"]),
-    ],
-)
-def test_every_button_reads_as_its_own_value(
-    slot: str, values: List[str], language: str, domain: Dict[str, Any]
-) -> None:
-    buttons = response_variations(domain, f"utter_ask_{slot}")[language]["buttons"]
-
-    assert [parse_choice(b["title"], slot) for b in buttons] == values
-    assert all(b["payload"] == b["title"] for b in buttons)
-
-
-@pytest.mark.parametrize("language", ["cs", "en"])
-@pytest.mark.parametrize("slot", ["costs_czk", "received_czk"])
-def test_amount_buttons_are_read(
-    slot: str, language: str, domain: Dict[str, Any]
-) -> None:
-    buttons = response_variations(domain, f"utter_ask_{slot}")[language]["buttons"]
-
-    assert [parse_amount(b["title"]) for b in buttons] == [0.0, AnswerProblem.DONT_KNOW]
-
-
-def test_compensation_responses_exist_in_both_languages_without_numbers(
-    domain: Dict[str, Any]
-) -> None:
-    names = [
-        n
-        for n in domain["responses"]
-        if "compensation" in n or n.startswith("utter_ask_")
-    ]
-    assert len(names) >= 11
-    for name in names:
-        variations = response_variations(domain, name)
-        assert set(variations) == {"cs", "en"}, name
-        for variation in variations.values():
-            assert not re.search(r"\d{2,}", variation["text"]), name
-
-
 # --- the form's validation, run as the action server runs it --------------------------
+
+
+def message(text: str, buttons: Optional[List[str]] = None) -> Dict[str, Any]:
+    """The message the dispatcher records for `text` with plain-text buttons."""
+    expected = CollectingDispatcher()
+    expected.utter_message(
+        text=text,
+        buttons=[{"title": title, "payload": title} for title in buttons or []],
+    )
+    return expected.messages[0]
 
 
 def form_tracker(
@@ -369,7 +337,7 @@ def form_tracker(
 SEXUAL = {"crime_kind": "sexual", "injury": "none"}
 INJURED = {"crime_kind": "other", "injury": "injury"}
 
-# requested slot, answer, slots so far -> events, responses sent
+# requested slot, answer, slots so far -> events, the templates sent (ui.yml)
 VALIDATION = [
     # a good answer; the next question is left to Rasa (all four are still needed)
     ("crime_kind", "Sexuální trestný čin", {}, [SlotSet("crime_kind", "sexual")], []),
@@ -424,21 +392,21 @@ VALIDATION = [
         "nevím",
         {},
         [SlotSet("crime_kind", None)],
-        ["utter_compensation_crime_kind_unsure"],
+        ["compensation_crime_kind_unsure"],
     ),
     (
         "injury",
         "I don't know",
         {"crime_kind": "other"},
         [SlotSet("injury", None)],
-        ["utter_compensation_injury_unsure"],
+        ["compensation_injury_unsure"],
     ),
     (
         "costs_czk",
         "nevím",
         SEXUAL,
         [SlotSet("costs_czk", 0.0), SlotSet("requested_slot", None)],
-        ["utter_compensation_amount_unknown"],
+        ["compensation_amount_unknown"],
     ),
     # unusable answers: a kind re-ask, the slot stays empty, the form asks again
     (
@@ -446,39 +414,39 @@ VALIDATION = [
         "blabla",
         {},
         [SlotSet("crime_kind", None)],
-        ["utter_compensation_choice_not_understood"],
+        ["compensation_choice_not_understood"],
     ),
     (
         "costs_czk",
         "hodně",
         SEXUAL,
         [SlotSet("costs_czk", None), SlotSet("requested_slot", "costs_czk")],
-        ["utter_compensation_amount_not_understood"],
+        ["compensation_amount_not_understood"],
     ),
     (
         "costs_czk",
         "-500",
         INJURED,
         [SlotSet("costs_czk", None)],
-        ["utter_compensation_amount_negative"],
+        ["compensation_amount_negative"],
     ),
     (
         "received_czk",
         "999999999",
         {**INJURED, "costs_czk": 5_000.0},
         [SlotSet("received_czk", None)],
-        ["utter_compensation_amount_too_large"],
+        ["compensation_amount_too_large"],
     ),
 ]
 
 
-@pytest.mark.parametrize("requested,answer,slots,events,responses", VALIDATION)
+@pytest.mark.parametrize("requested,answer,slots,events,templates", VALIDATION)
 async def test_validate_compensation_form(
     requested: str,
     answer: str,
     slots: Dict[str, Any],
     events: List[Any],
-    responses: List[str],
+    templates: List[str],
     dispatcher: CollectingDispatcher,
     domain: Dict[str, Any],
 ) -> None:
@@ -487,7 +455,10 @@ async def test_validate_compensation_form(
     result = await ValidateCompensationForm().run(dispatcher, tracker, domain)
 
     assert result == events
-    assert [m["response"] for m in dispatcher.messages] == responses
+    dataset = load_dataset()
+    assert dispatcher.messages == [
+        message(dataset.template(template_id, "cs")) for template_id in templates
+    ]
 
 
 async def test_emptied_slots_at_the_start_are_not_answers(
@@ -531,6 +502,161 @@ async def test_an_answer_in_the_other_language_switches_the_questions(
     result = await ValidateCompensationForm().run(dispatcher, tracker, domain)
 
     assert result == [SlotSet("crime_kind", "other"), SlotSet("language", "en")]
+
+
+async def test_an_unusable_answer_is_asked_again_in_its_language(
+    dispatcher: CollectingDispatcher, domain: Dict[str, Any]
+) -> None:
+    tracker = form_tracker("costs_czk", "-500 crowns", INJURED, language="en")
+
+    result = await ValidateCompensationForm().run(dispatcher, tracker, domain)
+
+    assert result == [SlotSet("costs_czk", None), SlotSet("language", "en")]
+    negative = load_dataset().template("compensation_amount_negative", "en")
+    assert dispatcher.messages == [message(negative)]
+
+
+# --- the questions: action_ask_<slot>, with the answer buttons ------------------------
+
+ASK_ACTIONS = [
+    ActionAskCrimeKind,
+    ActionAskInjury,
+    ActionAskCostsCzk,
+    ActionAskReceivedCzk,
+]
+
+# slot -> the question (ui.yml template) and its buttons, as Czech and English titles
+QUESTION_TABLE = [
+    (
+        "crime_kind",
+        "compensation_ask_crime_kind",
+        ["Sexuální trestný čin", "Jiný trestný čin", "Nebyl to trestný čin"],
+        ["A sexual crime", "Another crime", "It wasn't a crime"],
+    ),
+    (
+        "injury",
+        "compensation_ask_injury",
+        ["Ne", "Ano", "Ano, vážně"],
+        ["No", "Yes", "Yes, seriously"],
+    ),
+    ("costs_czk", "compensation_ask_costs_czk", ["0", "Nevím"], ["0", "I don't know"]),
+    (
+        "received_czk",
+        "compensation_ask_received_czk",
+        ["0", "Nevím"],
+        ["0", "I don't know"],
+    ),
+]
+
+
+def ask_tracker(latest_language: Optional[str], slot_language: str = "cs") -> Tracker:
+    """The tracker the form hands to action_ask_<slot> after an answer."""
+    return Tracker.from_dict(
+        {
+            "sender_id": "test-user",
+            "slots": {"language": slot_language},
+            "latest_message": {
+                "text": "0",
+                "intent": {"name": "out_of_scope"},
+                **({"language": latest_language} if latest_language else {}),
+            },
+            "events": [],
+            "active_loop": {"name": "compensation_form"},
+            "latest_action_name": "action_listen",
+        }
+    )
+
+
+@pytest.mark.parametrize("slot,template_id,cs,en", QUESTION_TABLE)
+@pytest.mark.parametrize(
+    "latest_language,slot_language,expected",
+    [("cs", "cs", "cs"), ("en", "en", "en"), (None, "en", "en"), ("en", "cs", "en")],
+)
+async def test_each_question_is_asked_with_its_buttons_in_the_reply_language(
+    slot: str,
+    template_id: str,
+    cs: List[str],
+    en: List[str],
+    latest_language: Optional[str],
+    slot_language: str,
+    expected: str,
+    dispatcher: CollectingDispatcher,
+    domain: Dict[str, Any],
+) -> None:
+    (action,) = [a() for a in ASK_ACTIONS if a().slot == slot]
+    tracker = ask_tracker(latest_language, slot_language)
+
+    events = await action.run(dispatcher, tracker, domain)
+
+    assert events == []
+    text = load_dataset().template(template_id, expected)
+    assert dispatcher.messages == [message(text, cs if expected == "cs" else en)]
+
+
+def test_the_domain_lists_an_ask_action_for_every_question_and_no_responses(
+    domain: Dict[str, Any],
+) -> None:
+    # Rasa runs action_ask_<slot> when the domain lists it; a response the
+    # stories do not name would make `rasa data validate --fail-on-warnings` fail.
+    expected = [f"action_ask_{slot}" for slot in FORM_SLOTS]
+    assert [a().name() for a in ASK_ACTIONS] == expected
+    assert set(expected) <= set(domain["actions"])
+    assert domain["forms"]["compensation_form"]["required_slots"] == list(FORM_SLOTS)
+    assert not [n for n in domain.get("responses", {}) if "compensation" in n]
+    assert not [n for n in domain.get("responses", {}) if n.startswith("utter_ask_")]
+
+
+def test_the_action_server_registers_the_ask_actions_but_not_their_base() -> None:
+    executor = ActionExecutor()
+    executor.register_package("actions")
+
+    registered = {name for name in executor.actions if name.startswith("action_ask_")}
+    assert registered == {f"action_ask_{slot}" for slot in FORM_SLOTS}
+    assert inspect.isabstract(AskCompensationQuestion)
+
+
+CHOICE_BUTTONS = [
+    ("crime_kind", "compensation_crime_kinds", ["sexual", "other", "none"]),
+    ("injury", "compensation_injuries", ["none", "injury", "serious"]),
+]
+
+
+@pytest.mark.parametrize("language", ["cs", "en"])
+@pytest.mark.parametrize("slot,button_set,values", CHOICE_BUTTONS)
+def test_every_choice_button_reads_as_its_answer(
+    slot: str, button_set: str, values: List[str], language: str
+) -> None:
+    buttons = load_dataset().button_sets[button_set]
+
+    assert [b.answer for b in buttons] == values
+    assert [parse_choice(b.title[language], slot) for b in buttons] == values
+
+
+@pytest.mark.parametrize("language", ["cs", "en"])
+def test_amount_buttons_are_read(language: str) -> None:
+    buttons = load_dataset().button_sets["compensation_amounts"]
+
+    assert [b.answer for b in buttons] == ["0", AnswerProblem.DONT_KNOW.value]
+    assert [parse_amount(b.title[language]) for b in buttons] == [
+        0.0,
+        AnswerProblem.DONT_KNOW,
+    ]
+
+
+def test_the_check_texts_name_no_numbers() -> None:
+    # Amounts and helplines come only with the result; a question or a re-ask
+    # says "0" at most.
+    dataset = load_dataset()
+    template_ids = [
+        *(template_id for _, template_id, _, _ in QUESTION_TABLE),
+        *CHOICE_REASKS.values(),
+        CHOICE_NOT_UNDERSTOOD,
+        *AMOUNT_REASKS.values(),
+    ]
+    assert len(template_ids) == 11
+    for template_id in template_ids:
+        for language in ("cs", "en"):
+            assert not re.search(r"\d{2,}", dataset.template(template_id, language))
 
 
 # --- starting, the result, stopping ---------------------------------------------------

@@ -220,6 +220,24 @@ BROKEN_COPIES = [
         id="button set missing",
     ),
     pytest.param(
+        "ui.yml",
+        set_in(["buttons", "yes_no", 0, "answer"], "yes"),
+        ["buttons.yes_no[0]: a button needs either an intent or an answer"],
+        id="button with an intent and an answer",
+    ),
+    pytest.param(
+        "ui.yml",
+        delete(["buttons", "compensation_injuries", 2, "answer"]),
+        ["buttons.compensation_injuries[2]: a button needs either an intent or"],
+        id="button with neither an intent nor an answer",
+    ),
+    pytest.param(
+        "ui.yml",
+        delete(["templates", "compensation_ask_injury"]),
+        ["templates: missing 'compensation_ask_injury'"],
+        id="compensation question missing",
+    ),
+    pytest.param(
         "compensation.yml",
         set_in(["compensation", "lump_sum_injury_czk"], "10000"),
         ["compensation.lump_sum_injury_czk: value is not a valid integer"],
