@@ -5,6 +5,12 @@
 
 Prints per-intent precision/recall/F1 and support, per language and overall, and
 fails (exit 1) below the thresholds documented in the README.
+
+Then it reports, without enforcing, the blind set in tests/nlu_blind/: danger and
+suicide messages written by someone who had not seen the training data, after
+the model was trained. Nothing is ever tuned on it, so it is the honest figure
+for how the two critical intents generalise; a threshold on it would turn it
+into one more training set.
 """
 
 from __future__ import annotations
@@ -29,6 +35,7 @@ MACRO_F1_MIN = 0.90
 CRITICAL_RECALL_MIN = 0.98
 CRITICAL_INTENTS = ("immediate_danger", "suicidal_thoughts")
 TEST_FILES = {"cs": ROOT / "tests/nlu/test_nlu_cs.yml", "en": ROOT / "tests/nlu/test_nlu_en.yml"}
+BLIND_FILE = ROOT / "tests/nlu_blind/test_critical_blind.yml"
 
 
 def load_examples() -> List[Tuple[str, str, str]]:
@@ -40,6 +47,33 @@ def load_examples() -> List[Tuple[str, str, str]]:
         for message in load_data(str(path)).intent_examples:
             examples.append((lang, message.get("text"), message.get("intent")))
     return examples
+
+
+def load_blind() -> List[Tuple[str, str]]:
+    """(text, expected intent) for every example of the blind critical set."""
+    from rasa.shared.nlu.training_data.loading import load_data
+
+    return [
+        (message.get("text"), message.get("intent"))
+        for message in load_data(str(BLIND_FILE)).intent_examples
+    ]
+
+
+def report_blind(pairs: List[Tuple[str, str, str]], show_errors: bool) -> None:
+    """Recall of each critical intent and how often other messages are taken for one."""
+    print(f"\nBlind critical set ({BLIND_FILE.relative_to(ROOT)}, {len(pairs)} messages, "
+          "reported, not enforced)")
+    for intent in CRITICAL_INTENTS:
+        expected = [(text, p) for text, e, p in pairs if e == intent]
+        hits = sum(1 for _, p in expected if p == intent)
+        print(f"recall [{intent}]: {hits}/{len(expected)} = {hits / max(len(expected), 1):.3f}")
+    others = [(text, e, p) for text, e, p in pairs if e not in CRITICAL_INTENTS]
+    false_alarms = sum(1 for _, _, p in others if p in CRITICAL_INTENTS)
+    print(f"other messages taken for danger or suicide: {false_alarms}/{len(others)}")
+    if show_errors:
+        for text, e, p in pairs:
+            if e != p and (e in CRITICAL_INTENTS or p in CRITICAL_INTENTS):
+                print(f"BLIND MISS {e} -> {p}: {text}")
 
 
 def scores(pairs: List[Tuple[str, str]]) -> Dict[str, Dict[str, float]]:
@@ -84,7 +118,14 @@ def main() -> int:
 
     model = Path(args.model) if args.model else ensure_model(args.config)
     examples = load_examples()
-    predictions, per_message = asyncio.run(predict(model, [text for _, text, _ in examples]))
+    blind = load_blind()
+    texts = [text for _, text, _ in examples] + [text for text, _ in blind]
+    all_predictions, per_message = asyncio.run(predict(model, texts))
+    predictions = all_predictions[: len(examples)]
+    blind_pairs = [
+        (text, expected, predicted)
+        for (text, expected), predicted in zip(blind, all_predictions[len(examples):])
+    ]
     by_lang: Dict[str, List[Tuple[str, str]]] = defaultdict(list)
     for (lang, text, expected), predicted in zip(examples, predictions):
         by_lang[lang].append((expected, predicted))
@@ -109,6 +150,7 @@ def main() -> int:
         print(f"recall [{intent}]: {recall:.3f}")
         if recall < CRITICAL_RECALL_MIN:
             failures.append(f"recall of {intent} {recall:.3f} < {CRITICAL_RECALL_MIN}")
+    report_blind(blind_pairs, args.errors)
     if failures and not args.no_enforce:
         print("FAILED: " + "; ".join(failures))
         return 1

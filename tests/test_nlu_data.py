@@ -23,6 +23,7 @@ HELD_OUT_FILES = {
     "cs": ROOT / "tests" / "nlu" / "test_nlu_cs.yml",
     "en": ROOT / "tests" / "nlu" / "test_nlu_en.yml",
 }
+BLIND_FILE = ROOT / "tests" / "nlu_blind" / "test_critical_blind.yml"
 CRITICAL_INTENTS = ("immediate_danger", "suicidal_thoughts")
 HELD_OUT_MIN = 8
 HELD_OUT_CRITICAL_MIN = 15
@@ -124,3 +125,11 @@ def test_held_out_set_covers_every_intent(language: str) -> None:
 def test_held_out_examples_are_not_repeated() -> None:
     folded = [fold(text) for _, text in load_examples(*HELD_OUT_FILES.values())]
     assert [text for text, count in Counter(folded).items() if count > 1] == []
+
+
+def test_blind_examples_are_never_training_or_held_out_examples() -> None:
+    seen = {fold(text) for _, text in TRAINING}
+    seen |= {fold(text) for _, text in load_examples(*HELD_OUT_FILES.values())}
+    blind = load_examples(BLIND_FILE)
+    assert {intent for intent, _ in blind} <= domain_intents()
+    assert [text for _, text in blind if fold(text) in seen] == []
