@@ -6,8 +6,9 @@ from typing import Text
 
 from rasa_sdk import Tracker
 
+from referrals.schema import LANGUAGES
+
 DEFAULT_LANGUAGE = "cs"
-LANGUAGES = ("cs", "en")
 
 
 def reply_language(tracker: Tracker) -> Text:

@@ -29,11 +29,11 @@ from rasa.shared.core.events import BotUttered
 from rasa.shared.exceptions import RasaException
 
 from bot.channels.common import stored_sender_id
+from referrals.schema import LANGUAGES
 
 logger = logging.getLogger(__name__)
 
 SITUATION = "channel_privacy"
-LANGUAGES = ("cs", "en")
 
 
 class PrivacyNotice:

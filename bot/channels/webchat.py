@@ -37,12 +37,12 @@ import bot.stores.erase
 from bot.channels.common import sanitize_user_text
 from bot.channels.guard import ChannelGuard, guard_on_new_message
 from bot.channels.webchat_page import add_page_routes, ui_strings
+from referrals.schema import LANGUAGES
 
 logger = logging.getLogger(__name__)
 
 DEFAULT_ALLOWED_ORIGINS = ("http://localhost:5005", "http://127.0.0.1:5005")
 DEFAULT_EXIT_URL = "https://www.google.com/search?q=pocasi"
-PAGE_LANGUAGES = ("cs", "en")
 # Session ids the page makes (crypto.randomUUID); anything else gets a new one.
 SESSION_ID_PATTERN = re.compile(r"[A-Za-z0-9-]{16,64}")
 ORIGIN_PATTERN = re.compile(r"https?://[^/\s]+")
@@ -92,7 +92,7 @@ def requested_session_id(data: Any) -> Optional[Text]:
 def language_hint(data: Dict[Text, Any]) -> Optional[Dict[Text, Any]]:
     """The only metadata a page may influence: its language, cs or en."""
     lang = data.get("lang")
-    return {"language_hint": lang} if lang in PAGE_LANGUAGES else None
+    return {"language_hint": lang} if lang in LANGUAGES else None
 
 
 class WebChatInput(SocketIOInput):
