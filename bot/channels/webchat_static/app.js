@@ -194,8 +194,10 @@
     socket = null;
     if (embedded) {
       // The widget on the embedding page leaves that page (it checks our origin).
+      // The page is already empty; it blanks itself a moment later, in case no
+      // widget listens. Navigating at once could drop the message (seen in CI).
       window.parent.postMessage({ type: "webchat:quick-exit" }, "*");
-      window.location.replace("about:blank");
+      setTimeout(function () { window.location.replace("about:blank"); }, 250);
       return;
     }
     window.location.replace(config.exitUrl);
