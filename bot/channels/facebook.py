@@ -20,20 +20,19 @@ from __future__ import annotations
 import hashlib
 import hmac
 import logging
-import os
 from dataclasses import dataclass
 from typing import Any, Awaitable, Callable, Dict, Iterator, List, Mapping, Optional
 
-from rasa.core.channels.channel import InputChannel, UserMessage
-from rasa.shared.exceptions import RasaException
+from rasa.core.channels.channel import UserMessage
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot.channels.common import guard_on_new_message, sanitize_user_text
 from bot.channels.outbound import JsonApiClient, PlatformApiError, split_text
+from bot.channels.platform import PlatformInput
 from bot.channels.privacy_notice import NoticeFirstOutput, PrivacyNotice
-from bot.channels.settings import MessengerSettings, MissingSettings
+from bot.channels.settings import MessengerSettings
 
 logger = logging.getLogger(__name__)
 
@@ -169,28 +168,15 @@ def messaging_events(body: Any) -> Iterator[Mapping[str, Any]]:
                 yield event
 
 
-class SecureMessengerInput(InputChannel):
+class SecureMessengerInput(PlatformInput):
     """Messenger webhook at `/webhooks/facebook/webhook`, configured from env vars."""
 
-    REQUIRED_ENV = MessengerSettings.REQUIRED_ENV
-    OPTIONAL_ENV = MessengerSettings.OPTIONAL_ENV
+    SETTINGS = MessengerSettings
+    PLATFORM = "Messenger"
 
     @classmethod
     def name(cls) -> str:
         return "facebook"
-
-    @classmethod
-    def from_credentials(cls, credentials: Optional[Dict[str, Any]]) -> InputChannel:
-        if credentials:
-            raise RasaException(
-                "The Messenger channel reads its settings from the environment "
-                f"({', '.join(cls.REQUIRED_ENV)}); leave its credentials entry empty."
-            )
-        try:
-            settings = MessengerSettings.from_env(os.environ)
-        except MissingSettings as error:
-            raise RasaException(str(error)) from None
-        return cls(settings, PrivacyNotice.from_dataset())
 
     def __init__(self, settings: MessengerSettings, notice: PrivacyNotice) -> None:
         self.settings = settings

@@ -26,14 +26,14 @@ import sys
 from dataclasses import dataclass
 from typing import Any, Awaitable, Callable, Dict, List, Mapping, Optional, Sequence
 
-from rasa.core.channels.channel import InputChannel, UserMessage
-from rasa.shared.exceptions import RasaException
+from rasa.core.channels.channel import UserMessage
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot.channels.common import guard_on_new_message, sanitize_user_text
 from bot.channels.outbound import JsonApiClient, PlatformApiError, split_text
+from bot.channels.platform import PlatformInput
 from bot.channels.privacy_notice import NoticeFirstOutput, PrivacyNotice
 from bot.channels.settings import MissingSettings, TelegramSettings
 
@@ -208,28 +208,15 @@ def strip_bot_mention(text: Any, bot_name: str) -> Any:
     return f"{command}{space}{rest}"
 
 
-class SecureTelegramInput(InputChannel):
+class SecureTelegramInput(PlatformInput):
     """Telegram webhook at `/webhooks/telegram/webhook`, configured from env vars."""
 
-    REQUIRED_ENV = TelegramSettings.REQUIRED_ENV
-    OPTIONAL_ENV = TelegramSettings.OPTIONAL_ENV
+    SETTINGS = TelegramSettings
+    PLATFORM = "Telegram"
 
     @classmethod
     def name(cls) -> str:
         return "telegram"
-
-    @classmethod
-    def from_credentials(cls, credentials: Optional[Dict[str, Any]]) -> InputChannel:
-        if credentials:
-            raise RasaException(
-                "The Telegram channel reads its settings from the environment "
-                f"({', '.join(cls.REQUIRED_ENV)}); leave its credentials entry empty."
-            )
-        try:
-            settings = TelegramSettings.from_env(os.environ)
-        except MissingSettings as error:
-            raise RasaException(str(error)) from None
-        return cls(settings, PrivacyNotice.from_dataset())
 
     def __init__(self, settings: TelegramSettings, notice: PrivacyNotice) -> None:
         self.settings = settings
