@@ -14,7 +14,7 @@ export TF_CPP_MIN_LOG_LEVEL := 2
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 export PYTHONPATH := $(CURDIR)
 
-.PHONY: help install web-deps browser model run shell test validate unit stories nlu-eval nlu-compare check-data audit clean
+.PHONY: help install web-deps browser model run run-scaled shell test validate unit stories nlu-eval nlu-compare check-data audit bench clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -49,6 +49,9 @@ model: check-data  ## train if data, config or NLU code changed
 run: model web-deps  ## start everything and print where to chat
 	$(BIN)/python -m bot.cli run
 
+run-scaled: model web-deps  ## scale-out profile: 2 Rasa replicas (5005, 5006) on the local PostgreSQL and Redis
+	$(BIN)/python -m bot.scaled
+
 shell: model  ## talk to the assistant in the terminal
 	$(BIN)/python -m bot.cli shell
 
@@ -72,6 +75,9 @@ nlu-compare: install  ## NLU figures with spaCy (config.yml) and without (config
 audit: install  ## known advisories in requirements.lock (pip-audit, in its own venv)
 	@test -x $(AUDIT_VENV)/bin/pip-audit || { $(PYTHON) -m venv $(AUDIT_VENV) && $(AUDIT_VENV)/bin/pip install --quiet -r requirements-audit.txt; }
 	$(BIN)/python scripts/audit.py --pip-audit $(AUDIT_VENV)/bin/pip-audit
+
+bench: model  ## latency, throughput, start-up and memory, ours beside a stock `rasa init` assistant
+	$(BIN)/python -m bench.run $(BENCH_ARGS)
 
 test: check-data validate model unit stories nlu-eval audit  ## every test
 

@@ -120,8 +120,9 @@ class ReplicaSafeRedisLockStore(LockStore):
             host=(endpoint_config.url if endpoint_config else None) or "localhost",
             port=int(settings.pop("port", 6379)),
             db=int(settings.pop("db", 1)),
-            username=settings.pop("username", None),
-            password=settings.pop("password", None),
+            # An empty value (an unset secret expanded to "") means no auth.
+            username=settings.pop("username", None) or None,
+            password=settings.pop("password", None) or None,
             ssl=bool(settings.pop("use_ssl", False)),
             socket_timeout=float(settings.pop("socket_timeout", 10)),
         )
@@ -134,7 +135,8 @@ class ReplicaSafeRedisLockStore(LockStore):
         return self.key_prefix + conversation_id
 
     async def issue(self, conversation_id: Text, lifetime_ms: int) -> int:
-        return int(await self._issue(keys=[self.key(conversation_id)], args=[lifetime_ms]))
+        key = self.key(conversation_id)
+        return int(await self._issue(keys=[key], args=[lifetime_ms]))
 
     async def try_acquire(
         self, conversation_id: Text, ticket: int, lifetime_ms: int
@@ -145,7 +147,8 @@ class ReplicaSafeRedisLockStore(LockStore):
 
     async def release(self, conversation_id: Text, ticket: int) -> bool:
         """Remove this ticket only; False when it had already expired."""
-        return bool(await self._release(keys=[self.key(conversation_id)], args=[ticket]))
+        key = self.key(conversation_id)
+        return bool(await self._release(keys=[key], args=[ticket]))
 
     async def wait_for_turn(
         self, conversation_id: Text, ticket: int, lifetime_ms: int
@@ -186,12 +189,22 @@ class ReplicaSafeRedisLockStore(LockStore):
             await self.wait_for_turn(conversation_id, ticket, lifetime_ms)
             yield TicketLock(conversation_id)
         finally:
-            if not await self.release(conversation_id, ticket):
-                logger.warning(
-                    "Lock ticket %s of a conversation expired before release: "
-                    "another message may have been processed concurrently.",
-                    ticket,
-                )
+            await self._release_logged(conversation_id, ticket)
+
+    async def _release_logged(self, conversation_id: Text, ticket: int) -> None:
+        """Release; a failure is logged, not raised: the turn itself succeeded,
+        and an unreleased ticket expires after its lifetime."""
+        try:
+            released = await self.release(conversation_id, ticket)
+        except Exception as error:  # noqa: BLE001 - Redis outage
+            logger.error("Could not release a lock ticket: %s.", type(error).__name__)
+            return
+        if not released:
+            logger.warning(
+                "Lock ticket %s of a conversation expired before release: "
+                "another message may have been processed concurrently.",
+                ticket,
+            )
 
     async def close(self) -> None:
         await self.red.close()
