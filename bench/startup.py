@@ -1,0 +1,102 @@
+"""Startup figures: training time, model size, cold start, server memory.
+
+    python -m bench.startup            # cold start and memory of the current model
+    python -m bench.startup --train    # also train the model afresh into a temp dir
+
+Training goes to a temporary directory, never to models/, so the measurement
+does not replace the model `make model` built.
+"""
+
+from __future__ import annotations
+
+import argparse
+import subprocess
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Dict, List, Mapping, Optional, Text
+
+from bench.load import scripted_exchanges
+from bench.servers import serving, stop_servers_on_sigterm
+from bench.variants import sqlite_endpoints
+from bot.training import ROOT, model_path
+from tests.stack import BIN, _env
+
+
+@dataclass(frozen=True)
+class Training:
+    seconds: float
+    model_mb: float
+
+
+def train_into(directory: Path, config: Text = "config.yml") -> Training:
+    """Train our assistant from scratch into `directory`; time it.
+
+    Rasa reuses trained components from its cache (.rasa/cache) when their
+    inputs did not change; an empty cache directory makes it train them all.
+    """
+    cache = directory / "rasa-cache"
+    cache.mkdir()
+    started = time.monotonic()
+    subprocess.run(
+        [
+            str(BIN / "rasa"), "train", "--config", config, "--domain", "domain.yml",
+            "--data", "data", "--out", str(directory), "--fixed-model-name", "bench",
+        ],
+        cwd=ROOT,
+        env={**_env(), "RASA_CACHE_DIRECTORY": str(cache)},
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
+    seconds = time.monotonic() - started
+    return Training(seconds, (directory / "bench.tar.gz").stat().st_size / 2**20)
+
+
+OUR_CREDENTIALS = {"bot.channels.rest.SafeRestInput": None}
+
+
+def serve_ours(
+    workdir: Path,
+    model: Optional[Path] = None,
+    endpoints: Optional[Dict[Text, Any]] = None,
+    env: Optional[Mapping[Text, Text]] = None,
+) -> Any:
+    """Context manager: our assistant and action server, running."""
+    model = model or model_path()
+    if not model.exists():
+        raise FileNotFoundError(f"{model} is missing: run `make model` first")
+    first = scripted_exchanges("ours")[0].messages[0]
+    return serving(
+        model,
+        workdir,
+        first,
+        endpoints=endpoints or sqlite_endpoints(workdir, None),
+        credentials=OUR_CREDENTIALS,
+        env=env,
+    )
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--train", action="store_true", help="time a full training")
+    parser.add_argument("--config", default="config.yml")
+    args = parser.parse_args(argv)
+    stop_servers_on_sigterm()
+
+    with tempfile.TemporaryDirectory(prefix="bench-startup-") as tmp:
+        model = model_path(args.config)
+        if args.train:
+            training = train_into(Path(tmp), args.config)
+            model = Path(tmp) / "bench.tar.gz"
+            print(f"training: {training.seconds:.0f} s")
+        print(f"model size: {model.stat().st_size / 2**20:.1f} MB ({model.name})")
+        with serve_ours(Path(tmp) / "servers", model) as server:
+            memory = server.rss_mb()
+        print(f"cold start to first answer: {server.cold_start_s:.1f} s")
+        print("RSS MB: " + ", ".join(f"{k} {v:.0f}" for k, v in memory.items()))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
