@@ -1,11 +1,9 @@
 """Variants of our assistant that `python -m bench.run --variant ...` compares.
 
 - `default`: endpoints.yml as shipped (SQLite file, Rasa's SQLAlchemy defaults).
-- `validate-once`: custom-action results validated against Rasa's response
-  schema with a validator built once (`validate_action_results_once`), instead
-  of `jsonschema.validate`, which re-checks the schema itself on every call;
-  a candidate for bot/channels/server_hooks.py. The benchmark carries it into
-  the Rasa process in the tracker store's constructor (`ValidateOnceTrackerStore`).
+  Since 2026-11-29 it includes what the `validate-once` variant measured:
+  custom-action results validated with a validator built once
+  (`bot.action_results`, applied at start-up by bot/channels/server_hooks.py).
 - `scaled`: the scale-out profile (deploy/endpoints.scaled.yml): PostgreSQL
   tracker store, Redis lock store, the action server's secret header; on a
   throwaway database and key prefix, removed afterwards.
@@ -16,7 +14,6 @@
 from __future__ import annotations
 
 import contextlib
-import functools
 import secrets
 import uuid
 from dataclasses import dataclass, field
@@ -24,52 +21,6 @@ from pathlib import Path
 from typing import Any, Dict, Iterator, Mapping, Optional, Tuple
 
 import yaml
-
-from bot.stores.tracker_store import PrivateSQLTrackerStore
-
-
-@functools.lru_cache(maxsize=None)
-def _action_result_validator() -> Any:
-    import jsonschema
-    from rasa.core.actions.action import RemoteAction
-
-    schema = RemoteAction.action_response_format_spec()
-    validator_class = jsonschema.validators.validator_for(schema)
-    validator_class.check_schema(schema)  # once, not on every action call
-    return validator_class(schema)
-
-
-def _validate_action_result(self: Any, result: Dict[str, Any]) -> bool:
-    """`RemoteAction._validate_action_result` with the schema checked once."""
-    import jsonschema
-
-    try:
-        _action_result_validator().validate(result)
-    except jsonschema.ValidationError as error:
-        error.message += ". Failed to validate Action server response from API."
-        raise
-    return True
-
-
-def validate_action_results_once() -> None:
-    """Make Rasa validate every custom-action result with one prebuilt validator.
-
-    Rasa 3.6 calls `jsonschema.validate(result, schema)` for every custom-action
-    call; jsonschema 4 first validates the schema against its meta-schema each
-    time, about 24 ms of CPU per turn here, more than NLU and policies together.
-    """
-    from rasa.core.actions.action import RemoteAction
-
-    RemoteAction._validate_action_result = _validate_action_result  # type: ignore
-
-
-class ValidateOnceTrackerStore(PrivateSQLTrackerStore):
-    """`PrivateSQLTrackerStore`; building it turns on `validate_action_results_once`
-    in the Rasa process (the benchmark's way in, not a design to keep)."""
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        validate_action_results_once()
 
 
 @dataclass(frozen=True)
@@ -82,10 +33,6 @@ class Variant:
 
 VARIANTS: Dict[str, Variant] = {
     "default": Variant("endpoints.yml as shipped: SQLite"),
-    "validate-once": Variant(
-        "custom-action results validated with a schema checked once",
-        tracker_store="bench.variants.ValidateOnceTrackerStore",
-    ),
     "scaled": Variant("scale-out profile: PostgreSQL + Redis lock store", scaled=True),
     "scaled-2-workers": Variant(
         "scale-out profile with SANIC_WORKERS=2",

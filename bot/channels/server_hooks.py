@@ -9,7 +9,8 @@ credentials.yml); Sanic runs them when `rasa run` starts:
   the request timeout on every call, reading it at call time; it is set to
   ACTION_TIMEOUT_SECONDS (default 2), so a hung action server cannot hold a
   conversation's lock for five minutes. The channel guard answers after
-  TURN_DEADLINE_SECONDS (2.5) in any case.
+  TURN_DEADLINE_SECONDS (2.5) in any case. Custom-action results are validated
+  with a validator built once (`bot.action_results`), not one per call.
 - after start (the agent is loaded by then): the tracker store is watched
   (`bot.stores.health`) and the retention purge starts (`bot.stores.purge`).
 - before stop: the purge task is cancelled.
@@ -25,6 +26,7 @@ from typing import Any
 import rasa.core.actions.action
 from sanic import Blueprint
 
+from bot.action_results import validate_action_results_once
 from bot.stores.health import watch_tracker_store
 from bot.stores.purge import purge_interval_seconds, purge_periodically
 
@@ -46,6 +48,7 @@ def set_action_timeout(seconds: float) -> None:
 
 async def _before_start(app: Any, _loop: Any) -> None:
     set_action_timeout(action_timeout_seconds())
+    validate_action_results_once()
 
 
 async def _after_start(app: Any, _loop: Any) -> None:
