@@ -21,7 +21,8 @@ from rasa.shared.nlu.constants import TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-LANGUAGES = ("cs", "en")
+from referrals.schema import LANGUAGES
+
 LANGUAGE_KEY = "language"
 MARKERS_FILE = Path(__file__).with_name("language_markers.yml")
 # Letters that occur in Czech and never in English words.
