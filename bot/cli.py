@@ -136,11 +136,15 @@ def _interrupt(signum: int, frame: object) -> None:
     raise KeyboardInterrupt
 
 
-def main(argv: Optional[List[str]] = None) -> int:
-    # Ctrl-C and SIGTERM (a service manager, `kill`) both stop everything, even
-    # when the shell that started us made background jobs ignore SIGINT.
+def stop_on_signals() -> None:
+    """Ctrl-C and SIGTERM (a service manager, `kill`) both raise KeyboardInterrupt,
+    even when the shell that started us made background jobs ignore SIGINT."""
     signal.signal(signal.SIGINT, _interrupt)
     signal.signal(signal.SIGTERM, _interrupt)
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    stop_on_signals()
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("command", choices=["run", "shell"])
     parser.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"))

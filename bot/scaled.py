@@ -21,7 +21,6 @@ from __future__ import annotations
 import argparse
 import os
 import secrets
-import signal
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -33,11 +32,11 @@ import yaml
 from bot.cli import (
     BIN,
     VAR,
-    _interrupt,
     api_arguments,
     check_dataset,
     runtime_credentials,
     stop,
+    stop_on_signals,
     wait_until_up,
 )
 from bot.training import ROOT, ensure_model
@@ -178,8 +177,7 @@ def start_replica(
 
 
 def main(argv: Optional[List[str]] = None) -> int:
-    signal.signal(signal.SIGINT, _interrupt)
-    signal.signal(signal.SIGTERM, _interrupt)
+    stop_on_signals()
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--replicas", type=int, default=2)
     parser.add_argument("--first-port", type=int, default=5005)

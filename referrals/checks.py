@@ -292,6 +292,13 @@ def _numbers_in_texts(dataset: ReferralDataset) -> Iterator[Problem]:
                 )
 
 
+def user_texts(dataset: ReferralDataset) -> Iterator[Tuple[Location, str, str]]:
+    """(location, language, text) for every string a user may read in the dataset."""
+    for location, text in _texts(dataset.dict(by_alias=True)):
+        language = next(str(part) for part in location if part in LANGUAGES)
+        yield location, language, text
+
+
 def _texts(node: object, location: Location = ()) -> Iterator[Tuple[Location, str]]:
     """Every user-facing string: the values under a `cs` or `en` key."""
     if isinstance(node, dict):

@@ -16,13 +16,12 @@ and are left out. The limits, chosen for a 13-year-old reading on a phone:
 from __future__ import annotations
 
 import re
-from typing import Iterator, List, Tuple
+from typing import List, Tuple
 
 import pytest
-from pydantic import BaseModel
-
 from referrals import load_dataset
-from referrals.schema import LANGUAGES, LocalizedList, LocalizedText
+from referrals.checks import user_texts
+from referrals.schema import LANGUAGES
 
 MAX_WORDS_PER_SENTENCE = 22
 MAX_SENTENCES_PER_TEXT = 4
@@ -56,30 +55,10 @@ SENTENCE_END = re.compile(r"(?<=[.!?:;])\s+|\n")
 # "(Section 193b)", "(§ 184)", "(No. 45/2013 Coll.)": citations, not sentences.
 CITATION = re.compile(r"\((?:[^()]*(?:Section|§|Coll\.|Sb\.)[^()]*)\)")
 
-Text = Tuple[str, str, str]  # (where, language, text)
-
-
-def dataset_texts(obj: object, path: str = "") -> Iterator[Text]:
-    if isinstance(obj, LocalizedText):
-        for lang in LANGUAGES:
-            yield path, lang, obj[lang]
-    elif isinstance(obj, LocalizedList):
-        for lang in LANGUAGES:
-            for index, item in enumerate(getattr(obj, lang)):
-                yield f"{path}[{index}]", lang, item
-    elif isinstance(obj, BaseModel):
-        for name in obj.__fields__:
-            yield from dataset_texts(getattr(obj, name), f"{path}.{name}".strip("."))
-    elif isinstance(obj, dict):
-        for key, value in obj.items():
-            yield from dataset_texts(value, f"{path}.{key}".strip("."))
-    elif isinstance(obj, (list, tuple)):
-        for index, value in enumerate(obj):
-            yield from dataset_texts(value, f"{path}[{index}]")
-
-
 TEXTS = [
-    text for text in dataset_texts(load_dataset()) if not text[0].startswith("helplines.")
+    (".".join(str(part) for part in location), lang, text)
+    for location, lang, text in user_texts(load_dataset())
+    if location[0] != "helplines"
 ]
 
 
