@@ -10,7 +10,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.language import reply_language
 from actions.referral import refer
-from actions.rendering import Reply, send_all
+from referrals.render import Reply, send_all
 from referrals import load_dataset
 
 # Answers to "Are you safe right now?" that mean the child may not be safe.

@@ -17,6 +17,9 @@ MODEL_INPUTS = (
     "domain.yml",
     "data",
     "bot/nlu",
+    # The NLU takes its language list and its folding of text from these.
+    "referrals/schema.py",
+    "referrals/text.py",
 )
 
 

@@ -13,6 +13,7 @@ import string
 from typing import Dict, Iterator, List, NamedTuple, Set, Tuple, Union
 
 from referrals.schema import LANGUAGES, ReferralDataset
+from referrals.schema import SNAKE_CASE as ID_PATTERN
 
 Location = Tuple[Union[str, int], ...]
 
@@ -22,7 +23,7 @@ class Problem(NamedTuple):
     message: str
 
 
-SNAKE_CASE = re.compile(r"^[a-z][a-z0-9]*(?:_[a-z0-9]+)*$")
+SNAKE_CASE = re.compile(ID_PATTERN)
 
 # Situations, templates and button sets the actions use by name.
 REQUIRED_SITUATIONS = (

@@ -17,25 +17,27 @@ from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import ActionExecutor, CollectingDispatcher
 
-from actions.compensation import (
+from actions.compensation.form import (
     AMOUNT_REASKS,
     CHOICE_NOT_UNDERSTOOD,
     CHOICE_REASKS,
+    ValidateCompensationForm,
+)
+from actions.compensation.rules import (
     FORM_SLOTS,
     CompensationAnswers,
     CompensationOption,
     OptionKind,
-    ValidateCompensationForm,
     assess_eligibility,
     questions_to_ask,
 )
-from actions.compensation_answers import AnswerProblem, parse_amount, parse_choice
-from actions.compensation_check import (
+from actions.compensation.answers import AnswerProblem, parse_amount, parse_choice
+from actions.compensation.actions import (
     ActionCompensationResult,
     ActionCompensationStopped,
     ActionStartCompensationCheck,
 )
-from actions.compensation_questions import (
+from actions.compensation.form import (
     ActionAskCostsCzk,
     ActionAskCrimeKind,
     ActionAskInjury,

@@ -118,7 +118,7 @@ def test_the_first_reply_names_these_numbers(
 def test_every_disclosure_and_topic_has_its_situation(
     dataset: ReferralDataset, intent: str
 ) -> None:
-    assert dataset.situation_for_intent(intent) is dataset.situations[intent]
+    assert dataset.situation_id_for_intent(intent) == intent
 
 
 def test_every_intent_the_rules_refer_has_a_situation(dataset: ReferralDataset) -> None:
@@ -130,12 +130,12 @@ def test_every_intent_the_rules_refer_has_a_situation(dataset: ReferralDataset) 
         if "intent" in step
     }
     assert referred, "no rule runs action_refer_to_help"
-    assert {i for i in referred if dataset.situation_for_intent(i) is None} == set()
+    assert {i for i in referred if dataset.situation_id_for_intent(i) is None} == set()
 
 
 def test_an_unknown_intent_has_no_situation(dataset: ReferralDataset) -> None:
-    assert dataset.situation_for_intent("no_such_intent") is None
-    assert dataset.situation_for_intent(None) is None
+    assert dataset.situation_id_for_intent("no_such_intent") is None
+    assert dataset.situation_id_for_intent(None) is None
 
 
 @pytest.mark.parametrize("situation_id", ["sextortion", "images_shared", "grooming"])

@@ -23,10 +23,10 @@ from rasa.core.lock_store import InMemoryLockStore
 from sanic import Sanic
 
 import bot.channels.webchat as webchat
-from bot.channels.guard import ChannelGuard
-from bot.channels.rate_limit import SenderRateLimiter
-from bot.channels.safety_replies import SafetyReplies
-from bot.channels.sender_ids import pseudonymous_sender_id
+from bot.guard.turn import ChannelGuard
+from bot.guard.rate_limit import SenderRateLimiter
+from bot.guard.replies import SafetyReplies
+from bot.guard.pseudonyms import pseudonymous_sender_id
 
 PORTS = range(5100, 5200)
 KEY = b"webchat-test-key"

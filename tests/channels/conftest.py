@@ -6,7 +6,7 @@ from typing import AsyncIterator, Iterator
 
 import pytest
 
-from bot.channels.sender_ids import KEY_ENV, sender_id_key
+from bot.guard.pseudonyms import KEY_ENV, sender_id_key
 from tests.channels.stand_ins import (
     HELPLINE,
     FakeAgent,

@@ -20,7 +20,7 @@ import pytest
 import yaml
 
 from bot.channels.registry import enabled_channel_credentials
-from bot.channels.sender_ids import pseudonymous_sender_id
+from bot.guard.pseudonyms import pseudonymous_sender_id
 from tests.channels.stand_ins import (
     HELPLINE,
     PlatformStandIn,

@@ -13,7 +13,7 @@ import aiohttp
 import pytest
 from rasa.shared.exceptions import RasaException
 
-from bot.channels.common import stored_sender_id
+from bot.guard.pseudonyms import stored_sender_id
 from bot.channels.facebook import SIGNATURE_HEADER, SecureMessengerInput
 from tests.channels.stand_ins import (
     BUTTONS,

@@ -14,8 +14,8 @@ import aiohttp
 import pytest
 from rasa.shared.exceptions import RasaException
 
-from bot.channels.common import stored_sender_id
-from bot.channels.privacy_notice import PrivacyNotice
+from bot.guard.pseudonyms import stored_sender_id
+from bot.guard.privacy_notice import PrivacyNotice
 from bot.channels.telegram import SECRET_HEADER, SecureTelegramInput
 from tests.channels.stand_ins import (
     BUTTONS,

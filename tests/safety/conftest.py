@@ -24,9 +24,9 @@ import pytest
 from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
 from sanic import Sanic
 
-from bot.channels.guard import ChannelGuard, watch_action_failures
-from bot.channels.rate_limit import SenderRateLimiter
-from bot.channels.safety_replies import SafetyReplies
+from bot.guard.turn import ChannelGuard, watch_action_failures
+from bot.guard.rate_limit import SenderRateLimiter
+from bot.guard.replies import SafetyReplies
 
 TEST_KEY = b"test-sender-id-key"
 POSTGRES_URL = "postgresql://postgres@127.0.0.1:5432/postgres"

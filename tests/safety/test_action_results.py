@@ -6,7 +6,7 @@ import jsonschema
 import pytest
 from rasa.core.actions.action import RemoteAction
 
-from bot.action_results import (
+from bot.server.action_results import (
     RASA_ERROR_SUFFIX,
     action_result_validator,
     validate_action_results_once,

@@ -10,9 +10,9 @@ from typing import Any, List
 import pytest
 from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
 
-from bot.channels.common import MAX_MESSAGE_CHARS
-from bot.channels.rate_limit import SenderRateLimiter
-from bot.channels.safety_replies import SafetyReplies
+from bot.guard.sanitize import MAX_MESSAGE_CHARS
+from bot.guard.rate_limit import SenderRateLimiter
+from bot.guard.replies import SafetyReplies
 from tests.safety.conftest import (
     TEST_KEY,
     make_guard,
@@ -180,7 +180,7 @@ async def test_a_flood_from_one_sender_is_limited_and_others_are_not(
 
 
 def test_the_same_sender_keeps_the_same_pseudonym_per_channel() -> None:
-    from bot.channels.sender_ids import pseudonymous_sender_id
+    from bot.guard.pseudonyms import pseudonymous_sender_id
 
     first = pseudonymous_sender_id("telegram", "42", TEST_KEY)
     assert first == pseudonymous_sender_id("telegram", "42", TEST_KEY)
@@ -189,7 +189,7 @@ def test_the_same_sender_keeps_the_same_pseudonym_per_channel() -> None:
 
 
 def test_the_generated_key_file_is_private(tmp_path: Any, monkeypatch: Any) -> None:
-    from bot.channels.sender_ids import sender_id_key
+    from bot.guard.pseudonyms import sender_id_key
 
     monkeypatch.delenv("SENDER_ID_KEY", raising=False)
     key_file = tmp_path / "var" / "sender_id.key"

@@ -21,9 +21,9 @@ from rasa.core.channels.channel import UserMessage
 from rasa.core.run import configure_app
 from sanic import Sanic
 
-from bot.channels.common import MAX_MESSAGE_CHARS, sanitize_user_text
+from bot.guard.sanitize import MAX_MESSAGE_CHARS, sanitize_user_text
 from bot.channels.rest import SafeRestInput
-from bot.channels.safety_replies import SafetyReplies
+from bot.guard.replies import SafetyReplies
 from tests.safety.conftest import ServerThread, make_guard, send, texts
 
 WEBHOOK = "/webhooks/rest/webhook"

@@ -168,7 +168,7 @@ async def test_a_hung_action_server_fails_the_action_after_the_timeout(
     from rasa.shared.core.trackers import DialogueStateTracker
     from rasa.utils.endpoints import EndpointConfig
 
-    from bot.channels.server_hooks import set_action_timeout
+    from bot.server.hooks import set_action_timeout
 
     async def never_answer(reader: Any, writer: Any) -> None:
         await asyncio.sleep(30)
@@ -196,7 +196,7 @@ async def test_a_hung_action_server_fails_the_action_after_the_timeout(
 
 
 def test_safety_texts_name_the_helplines() -> None:
-    from bot.channels.safety_replies import SafetyReplies
+    from bot.guard.replies import SafetyReplies
 
     replies = SafetyReplies.from_dataset()
     for language in ("cs", "en"):

@@ -26,7 +26,7 @@ import aiohttp
 import sqlalchemy as sa
 import yaml
 
-from bot.channels.sender_ids import pseudonymous_sender_id
+from bot.guard.pseudonyms import pseudonymous_sender_id
 from bot.scaled import (
     ENDPOINTS,
     Profile,

@@ -1,13 +1,15 @@
-"""Turn a referral-dataset situation into the messages a user sees."""
+"""Turn a referral-dataset situation into the messages a user sees.
+
+Both sides render with it: the action server (`actions/`) sends the replies with
+rasa_sdk's dispatcher, the guard (`bot/guard/`) sends them itself when Rasa cannot.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Dict, List, Optional, Text
+from typing import Any, Dict, List, Optional, Protocol, Text
 
-from rasa_sdk.executor import CollectingDispatcher
-
-from referrals import ReferralDataset
+from referrals.schema import ReferralDataset
 
 BULLET = "• "
 # Rasa's channels cut a text bubble at every blank line ("\n\n"), which would
@@ -21,6 +23,14 @@ def one_bubble(parts: List[Text]) -> Text:
     return LINE_BREAK.join(part.strip() for part in parts)
 
 
+class Dispatcher(Protocol):
+    """What `Reply.send` needs of rasa_sdk's `CollectingDispatcher`."""
+
+    def utter_message(
+        self, *, text: Optional[Text] = ..., buttons: Any = ...
+    ) -> None: ...
+
+
 @dataclass(frozen=True)
 class Reply:
     """One chat bubble: text and optional plain-text buttons."""
@@ -28,11 +38,19 @@ class Reply:
     text: Text
     buttons: List[Text] = field(default_factory=list)
 
-    def send(self, dispatcher: CollectingDispatcher) -> None:
-        buttons: List[Dict[Text, Any]] = [
-            {"title": title, "payload": title} for title in self.buttons
-        ]
-        dispatcher.utter_message(text=self.text, buttons=buttons)
+    def button_payloads(self) -> List[Dict[Text, Any]]:
+        """The buttons as Rasa sends them; a title is its own payload."""
+        return [{"title": title, "payload": title} for title in self.buttons]
+
+    def message(self) -> Dict[Text, Any]:
+        """The bubble as a channel's `send_response` receives it."""
+        message: Dict[Text, Any] = {"text": self.text}
+        if self.buttons:
+            message["buttons"] = self.button_payloads()
+        return message
+
+    def send(self, dispatcher: Dispatcher) -> None:
+        dispatcher.utter_message(text=self.text, buttons=self.button_payloads())
 
 
 def helpline_lines(dataset: ReferralDataset, ids: List[Text], lang: Text) -> Text:
@@ -83,6 +101,6 @@ def situation_replies(
     return replies
 
 
-def send_all(dispatcher: CollectingDispatcher, replies: List[Reply]) -> None:
+def send_all(dispatcher: Dispatcher, replies: List[Reply]) -> None:
     for reply in replies:
         reply.send(dispatcher)

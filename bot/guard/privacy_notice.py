@@ -15,7 +15,7 @@ start may both get the notice, which is harmless.
 When the tracker store cannot be asked (no agent loaded, or the store fails), the
 fallback is once per sender per process.
 
-The notice is in the language the guard answers in (`reply_language`): the text's
+The notice is in the language the guard answers in (`message_language`): the text's
 own language, else the channel's language hint, else Czech.
 """
 
@@ -28,7 +28,10 @@ from rasa.core.channels.channel import OutputChannel
 from rasa.shared.core.events import BotUttered
 from rasa.shared.exceptions import RasaException
 
-from bot.channels.common import stored_sender_id
+from bot.guard.pseudonyms import stored_sender_id
+from bot.guard.replies import message_language
+from referrals import load_dataset
+from referrals.render import bullet_list
 from referrals.schema import LANGUAGES
 
 logger = logging.getLogger(__name__)
@@ -50,23 +53,15 @@ class PrivacyNotice:
 
     @classmethod
     def from_dataset(cls) -> PrivacyNotice:
-        """The situation's text, then its steps (how to delete the chat) as bullets."""
-        from actions.rendering import BULLET
-        from referrals import load_dataset
+        """The situation's text, then its steps (how to delete the chat) as bullets.
 
-        situation = load_dataset().situations.get(SITUATION)
-        if situation is None:
-            raise RasaException(
-                f"The referral dataset has no situation '{SITUATION}', which the "
-                f"Telegram and Messenger channels send first in a conversation."
-            )
+        The dataset's checks require the situation, so loading it cannot miss.
+        """
+        situation = load_dataset().situations[SITUATION]
         return cls(
             {
-                language: "\n".join(
-                    [
-                        situation.text[language],
-                        *(BULLET + step for step in situation.steps[language]),
-                    ]
+                language: bullet_list(
+                    situation.text[language], situation.steps[language]
                 )
                 for language in LANGUAGES
             }
@@ -86,11 +81,7 @@ class PrivacyNotice:
         return self.text_for(user_text, language_hint)
 
     def text_for(self, user_text: str, language_hint: Optional[str]) -> str:
-        # Imported here: it loads Rasa's NLU components (TensorFlow), which the
-        # `set-webhook` command line does not need.
-        from bot.channels.safety_replies import reply_language
-
-        return self.texts[reply_language(user_text, language_hint)]
+        return self.texts[message_language(user_text, language_hint)]
 
     async def is_due(self, app: Any, stored_id: str) -> bool:
         """True when the stored conversation `stored_id` has no bot message yet."""

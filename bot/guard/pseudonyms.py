@@ -56,3 +56,13 @@ def pseudonymous_sender_id(channel: str, sender_id: str, key: bytes) -> str:
     """The id stored for `sender_id` of `channel` (deterministic for one key)."""
     message = f"{channel}:{sender_id}".encode("utf-8")
     return hmac.new(key, message, hashlib.sha256).hexdigest()[:ID_HEX_CHARS]
+
+
+def stored_sender_id(channel: str, sender_id: str, key: bytes | None = None) -> str:
+    """The id under which Rasa stores the conversation of a platform sender.
+
+    Use it whenever a channel asks the tracker store about a sender (e.g. "has
+    this conversation had a reply yet?"): the store only knows pseudonyms.
+    `key` defaults to the server's (`sender_id_key()`).
+    """
+    return pseudonymous_sender_id(channel, sender_id, key or sender_id_key())

@@ -1,4 +1,4 @@
-"""The channel guard: every message a channel receives goes through it to Rasa.
+"""The turn guard: every message a channel receives goes through it to Rasa.
 
     on_new_message = guard_on_new_message(on_new_message, self.name())
 
@@ -6,14 +6,14 @@ in a channel's `blueprint()` wraps Rasa's handler. For each message the guard
 
 1. sanitises the text (`sanitize_user_text`: no `/intent` injection, no control
    characters, at most MAX_MESSAGE_CHARS);
-2. replaces the sender id by its pseudonym (`sender_ids`): the tracker store,
+2. replaces the sender id by its pseudonym (`pseudonyms`): the tracker store,
    logs and event broker never see a platform id;
 3. applies the per-sender rate limit and answers an empty message, both with
    dataset text and without asking Rasa;
 4. runs the turn with its own output channel that collects the replies, then
    sends them through the channel's output channel to the real recipient;
 5. never leaves the user without an answer: when the turn raises, a custom
-   action fails (Rasa 3.6 only logs that), the turn produces no message, or it
+   action fails (Rasa 3.6 only logs that: `action_failures`), the turn produces no message, or it
    is not done after TURN_DEADLINE_SECONDS (default 2.5), the guard sends the
    dataset's `safety_net` messages (116 111, 158, 112) in the language of the
    message. A turn that finishes after the deadline still delivers its replies
@@ -26,7 +26,6 @@ never with message text.
 from __future__ import annotations
 
 import asyncio
-import contextvars
 import logging
 import os
 from dataclasses import dataclass, field
@@ -34,10 +33,11 @@ from typing import Any, Awaitable, Callable, Dict, List, Optional, Set
 
 from rasa.core.channels.channel import OutputChannel, UserMessage
 
-from bot.channels.common import sanitize_user_text
-from bot.channels.rate_limit import SenderRateLimiter
-from bot.channels.safety_replies import SafetyReplies, reply_language
-from bot.channels.sender_ids import pseudonymous_sender_id, sender_id_key
+from bot.guard.action_failures import CURRENT_TURN, TurnReport, watch_action_failures
+from bot.guard.pseudonyms import sender_id_key, stored_sender_id
+from bot.guard.rate_limit import SenderRateLimiter
+from bot.guard.replies import SafetyReplies, message_language
+from bot.guard.sanitize import sanitize_user_text
 
 logger = logging.getLogger(__name__)
 
@@ -45,64 +45,8 @@ OnNewMessage = Callable[[UserMessage], Awaitable[Any]]
 Message = Dict[str, Any]
 
 DEFAULT_TURN_DEADLINE_SECONDS = 2.5
-# Rasa logs a failed custom action here (`MessageProcessor._run_action`) and
-# goes on as if nothing happened; `ActionFailureWatch` notices it.
-PROCESSOR_LOGGER = "rasa.core.processor"
-RUN_ACTION_FUNCTION = "_run_action"
 LOGGED_ID_CHARS = 8
 MAX_REMEMBERED_LIMITED = 10_000
-
-
-@dataclass
-class TurnReport:
-    """What went wrong in one turn, filled in while it runs."""
-
-    failed_actions: List[str] = field(default_factory=list)
-
-
-# The report of the turn running in the current asyncio task. A task copies the
-# context when it is created, so the turn's task sees the report set before.
-CURRENT_TURN: contextvars.ContextVar[Optional[TurnReport]] = contextvars.ContextVar(
-    "current_turn", default=None
-)
-
-
-class ActionFailureWatch(logging.Filter):
-    """Marks the current turn failed when Rasa logs a failed custom action.
-
-    The record is kept, but its traceback is replaced by the exception types:
-    the chained exception of a failed action can hold the action server's
-    response, and with it the conversation's text.
-    """
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        if record.levelno < logging.ERROR or record.funcName != RUN_ACTION_FUNCTION:
-            return True
-        report = CURRENT_TURN.get()
-        if report is not None:
-            report.failed_actions.append(record.funcName)
-        causes = _exception_chain(record.exc_info)
-        record.msg = f"{record.getMessage()} Caused by: {causes or 'unknown'}."
-        record.args = ()
-        record.exc_info = None
-        record.exc_text = None
-        return True
-
-
-def watch_action_failures() -> None:
-    """Install `ActionFailureWatch` on Rasa's processor logger (once)."""
-    processor_logger = logging.getLogger(PROCESSOR_LOGGER)
-    if not any(isinstance(f, ActionFailureWatch) for f in processor_logger.filters):
-        processor_logger.addFilter(ActionFailureWatch())
-
-
-def _exception_chain(exc_info: Any) -> str:
-    error = exc_info[1] if isinstance(exc_info, tuple) else None
-    names: List[str] = []
-    while error is not None and len(names) < 5:
-        names.append(type(error).__name__)
-        error = error.__cause__ or error.__context__
-    return " <- ".join(names)
 
 
 class TurnCollector(OutputChannel):
@@ -136,7 +80,7 @@ class ChannelGuard:
 
     def stored_sender_id(self, sender_id: str) -> str:
         """The pseudonym under which Rasa stores this sender's conversation."""
-        return pseudonymous_sender_id(self.channel, sender_id, self.key)
+        return stored_sender_id(self.channel, sender_id, self.key)
 
     async def __call__(self, message: UserMessage) -> None:
         output = message.output_channel
@@ -144,7 +88,7 @@ class ChannelGuard:
         text = sanitize_user_text(message.text)
         stored_id = self.stored_sender_id(recipient)
         metadata = message.metadata if isinstance(message.metadata, dict) else {}
-        language = reply_language(text, metadata.get("language_hint"))
+        language = message_language(text, metadata.get("language_hint"))
 
         if not self.limiter.allow(stored_id):
             if stored_id not in self._limited:

@@ -1,7 +1,7 @@
 """Read the free-text answers of the compensation check: a choice or an amount.
 
 Children answer in Czech or English, often without diacritics, with a button or in
-their own words. The phrases are data (`compensation_answers.yml` beside this file);
+their own words. The phrases are data (`answers.yml` beside this file);
 this module only matches them. Nothing here talks to the user: a problem is returned
 as an `AnswerProblem`, and the form validator picks the response for it.
 """
@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import functools
 import re
-import unicodedata
 from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
@@ -18,7 +17,9 @@ from typing import Dict, List, Optional, Sequence, Text, Tuple, Union
 
 import yaml
 
-ANSWERS_FILE = Path(__file__).with_name("compensation_answers.yml")
+from referrals.text import fold as fold_case_and_diacritics
+
+ANSWERS_FILE = Path(__file__).with_name("answers.yml")
 DONT_KNOW = "dont_know"
 PREFIX_MARK = "*"
 
@@ -68,9 +69,7 @@ class AnswerVocabulary:
 
 def fold(text: Text) -> Text:
     """Lower case without diacritics or apostrophes: "Nevím" -> "nevim"."""
-    decomposed = unicodedata.normalize("NFKD", text.lower())
-    plain = "".join(char for char in decomposed if not unicodedata.combining(char))
-    return plain.replace("'", "").replace("\u2019", "")
+    return fold_case_and_diacritics(text).replace("'", "").replace("\u2019", "")
 
 
 def words_of(text: Text) -> List[Text]:

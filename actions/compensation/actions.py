@@ -1,7 +1,6 @@
 """The conversation around `compensation_form`: starting it, the result, stopping.
 
-The questions (`actions.compensation_questions`), the re-asks
-(`actions.compensation`), the result, where to apply and the helplines are all
+The questions and the re-asks (`actions.compensation.form`), the result, where to apply and the helplines are all
 referral-dataset text, so every amount and number comes from `referrals/data/`.
 """
 
@@ -13,7 +12,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.compensation import (
+from actions.compensation.rules import (
     FORM_SLOTS,
     CompensationOption,
     Eligibility,
@@ -23,7 +22,7 @@ from actions.compensation import (
 )
 from actions.language import reply_language
 from actions.referral import refer
-from actions.rendering import BULLET, Reply, helpline_lines, one_bubble, send_all
+from referrals.render import BULLET, Reply, helpline_lines, one_bubble, send_all
 from referrals import ReferralDataset, format_czk, load_dataset
 
 # The situation that opens the check (its text says the result is only a guide).

@@ -17,6 +17,8 @@ from typing import Any, Dict
 import jsonschema
 from rasa.core.actions.action import RemoteAction
 
+from bot.server.rasa_internals import replace_action_result_validator
+
 RASA_ERROR_SUFFIX = ". Failed to validate Action server response from API."
 
 
@@ -40,4 +42,4 @@ def _validate_action_result(self: RemoteAction, result: Dict[str, Any]) -> bool:
 
 def validate_action_results_once() -> None:
     """Make Rasa validate every custom-action result with the prebuilt validator."""
-    RemoteAction._validate_action_result = _validate_action_result  # type: ignore[assignment]
+    replace_action_result_validator(_validate_action_result)

@@ -4,7 +4,8 @@
 
 checks the dataset (default: `referrals/data/`), prints a one-line summary and
 exits 1 with the problems when it is invalid. The Makefile runs it before
-training and before the servers start.
+training and before the servers start. (A package with `__main__.py`, so that
+`python -m` does not run it a second time after `referrals` imported it.)
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from referrals.checks import Location, Problem, find_problems
 from referrals.schema import ReferralDataset
 
-DATA_DIRECTORY = Path(__file__).parent / "data"
+DATA_DIRECTORY = Path(__file__).parents[1] / "data"
 
 
 class DatasetError(Exception):
@@ -129,7 +130,3 @@ def main(argv: Sequence[str] = ()) -> int:
         f"{len(dataset.button_sets)} button sets"
     )
     return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
