@@ -44,16 +44,16 @@ check-data: install  ## validate the referral dataset (file and field named on e
 	$(BIN)/python -m referrals.loader
 
 model: check-data  ## train if data, config or NLU code changed
-	$(BIN)/python -m bot.training
+	$(BIN)/python -m bot.run.training
 
 run: model web-deps  ## start everything and print where to chat
-	$(BIN)/python -m bot.cli run
+	$(BIN)/python -m bot.run.cli run
 
 run-scaled: model web-deps  ## scale-out profile: 2 Rasa replicas (5005, 5006) on the local PostgreSQL and Redis
-	$(BIN)/python -m bot.scaled
+	$(BIN)/python -m bot.run.scaled
 
 shell: model  ## talk to the assistant in the terminal
-	$(BIN)/python -m bot.cli shell
+	$(BIN)/python -m bot.run.cli shell
 
 validate: install  ## rasa data validate, failing on any warning
 	$(BIN)/rasa data validate --fail-on-warnings --config config.yml --domain domain.yml --data data
@@ -62,7 +62,7 @@ unit: install web-deps browser  ## pytest (unit, channel, integration and browse
 	$(BIN)/python -m pytest -q
 
 stories: model  ## conversation tests in both languages
-	$(BIN)/rasa test core --model $$($(BIN)/python -c 'from bot.training import model_path; print(model_path())') \
+	$(BIN)/rasa test core --model $$($(BIN)/python -c 'from bot.run.training import model_path; print(model_path())') \
 	  --stories tests/stories --endpoints endpoints.yml --fail-on-prediction-errors --out results/core
 
 nlu-eval: model  ## NLU figures on the held-out test set, failing below thresholds

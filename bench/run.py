@@ -30,7 +30,7 @@ from bench.servers import ServerPair, stop_servers_on_sigterm
 from bench.startup import Training, serve_ours, train_into
 from bench.stock import serve_stock, stock_project
 from bench.variants import VARIANTS, prepared
-from bot.training import model_path
+from bot.run.training import model_path
 
 
 def load_figures(result: LoadResult) -> Dict[Text, float]:

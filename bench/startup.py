@@ -20,7 +20,7 @@ from typing import Any, Dict, List, Mapping, Optional, Text
 from bench.load import scripted_exchanges
 from bench.servers import serving, stop_servers_on_sigterm
 from bench.variants import sqlite_endpoints
-from bot.training import ROOT, model_path
+from bot.run.training import ROOT, model_path
 from tests.stack import BIN, _env
 
 

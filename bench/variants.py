@@ -63,7 +63,7 @@ def prepared(
     if not variant.scaled:
         yield sqlite_endpoints(workdir, variant.tracker_store), dict(variant.env)
         return
-    from bot.scaled import ENDPOINTS, Profile, ensure_database, profile_env
+    from bot.run.scaled import ENDPOINTS, Profile, ensure_database, profile_env
 
     env = profile_env(Profile(), {})  # the local services
     env = {

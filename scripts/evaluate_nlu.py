@@ -29,7 +29,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bot.training import ensure_model  # noqa: E402
+from bot.run.training import ensure_model  # noqa: E402
 
 MACRO_F1_MIN = 0.90
 CRITICAL_RECALL_MIN = 0.98

@@ -28,7 +28,7 @@ def free_port() -> int:
 
 def trained_model() -> Optional[Path]:
     """The model for the current data and config, if `make model` built it."""
-    from bot.training import model_path
+    from bot.run.training import model_path
 
     path = model_path()
     return path if path.exists() else None

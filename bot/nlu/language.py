@@ -54,7 +54,11 @@ class LanguageDetector(GraphComponent):
             language = detect_language(message.get(TEXT) or "")
             if language is None:
                 metadata = message.get("metadata") or {}
-                hint = metadata.get("language_hint") if isinstance(metadata, dict) else None
+                hint = (
+                    metadata.get("language_hint")
+                    if isinstance(metadata, dict)
+                    else None
+                )
                 language = hint if hint in LANGUAGES else None
             if language is None:
                 continue

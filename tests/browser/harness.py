@@ -55,7 +55,7 @@ def free_port(taken: Collection[int] = ()) -> int:
 
 def model_for_tests() -> Optional[Path]:
     """The model for the current data if built, else the newest one in models/."""
-    from bot.training import model_path
+    from bot.run.training import model_path
 
     current = model_path()
     if current.exists():

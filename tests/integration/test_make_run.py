@@ -1,4 +1,4 @@
-"""`make run` (python -m bot.cli run): prints where to chat, answers, and stops cleanly."""
+"""`make run` (python -m bot.run.cli run): prints where to chat, answers, and stops cleanly."""
 
 from __future__ import annotations
 
@@ -62,7 +62,7 @@ def test_run_prints_where_to_chat_answers_and_stops_everything(stop_signal, tmp_
     with output.open("w") as log:
         # SIGINT ignored, as a shell's background job has it: the CLI must still stop.
         process = subprocess.Popen(
-            [sys.executable, "-m", "bot.cli", "run", "--port", str(port),
+            [sys.executable, "-m", "bot.run.cli", "run", "--port", str(port),
              "--action-port", str(action_port)],
             cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
             preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN),

@@ -1,6 +1,6 @@
 """The real action server and Rasa server for the `servers` tests, on ports 5300-5399.
 
-They are started the way `bot.cli` starts them (`python -m actions.server`,
+They are started the way `bot.run.cli` starts them (`python -m actions.server`,
 `rasa run` with the REST channel and the project's tracker store), but with
 endpoints, database and logs in a temporary folder. The model is the one
 `make model` built (models/), else the one in SAFETY_TEST_MODEL.
@@ -34,7 +34,7 @@ SENDER_ID_KEY = "servers-test-key"
 
 def model_for_tests() -> Optional[Path]:
     """The trained model, or None (the server tests are then skipped)."""
-    from bot.training import model_path
+    from bot.run.training import model_path
 
     built = model_path()
     if built.exists():

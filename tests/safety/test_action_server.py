@@ -99,7 +99,7 @@ def test_rasa_sends_the_secret_without_it_being_written_to_disk(
 ) -> None:
     from rasa.utils.endpoints import read_endpoint_config
 
-    from bot.cli import runtime_endpoints
+    from bot.run.cli import runtime_endpoints
 
     monkeypatch.setenv("ACTION_SERVER_SECRET", SECRET)
     path = runtime_endpoints(5399)
@@ -114,7 +114,7 @@ def test_rasa_sends_the_secret_without_it_being_written_to_disk(
 def test_the_http_api_is_enabled_only_with_a_token(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    from bot.cli import api_arguments
+    from bot.run.cli import api_arguments
 
     monkeypatch.delenv("RASA_API_TOKEN", raising=False)
     assert api_arguments() == []

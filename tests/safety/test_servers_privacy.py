@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.cli import api_arguments
+from bot.run.cli import api_arguments
 from tests.safety.servers import SENDER_ID_KEY, running_servers, skip_reason
 from tests.safety.test_servers_never_silent import is_referral, is_safety_net
 

@@ -27,7 +27,7 @@ import sqlalchemy as sa
 import yaml
 
 from bot.guard.pseudonyms import pseudonymous_sender_id
-from bot.scaled import (
+from bot.run.scaled import (
     ENDPOINTS,
     Profile,
     profile_env,

@@ -1,4 +1,4 @@
-"""`make run-scaled` (bot/scaled.py): its environment, database and credentials.
+"""`make run-scaled` (bot/run/scaled.py): its environment, database and credentials.
 
 Starting the whole profile is tests/scale/test_two_replicas.py.
 """
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 import yaml
 
 from bot import scaled
-from bot.scaled import Profile, ensure_database, profile_env, replica_credentials
+from bot.run.scaled import Profile, ensure_database, profile_env, replica_credentials
 from tests.scale.conftest import PG_HOST, PG_PORT, PG_USER, postgres_url, require
 
 
@@ -62,7 +62,7 @@ def test_each_replica_may_serve_the_web_chat_page(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(scaled, "VAR", tmp_path)
-    monkeypatch.setattr("bot.cli.VAR", tmp_path)
+    monkeypatch.setattr("bot.run.cli.VAR", tmp_path)
 
     path = replica_credentials(Profile((5005, 5006), 5055))
 

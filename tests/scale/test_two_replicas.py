@@ -1,6 +1,6 @@
 """Two Rasa replicas share one conversation: every turn is stored once, in order.
 
-The scale-out profile as `make run-scaled` starts it (`bot/scaled.py`,
+The scale-out profile as `make run-scaled` starts it (`bot/run/scaled.py`,
 `deploy/endpoints.scaled.yml`) on free loopback ports: two Rasa servers and one
 action server, against a throwaway PostgreSQL database and throwaway keys in a
 test Redis database (`tests/scale/replicas.py`). One conversation's messages go

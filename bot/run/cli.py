@@ -1,7 +1,7 @@
 """`make run` and `make shell`: start the action server and Rasa, stop them cleanly.
 
-    python -m bot.cli run      # REST + web chat (+ Telegram/Messenger when configured)
-    python -m bot.cli shell    # talk in the terminal
+    python -m bot.run.cli run      # REST + web chat (+ Telegram/Messenger when configured)
+    python -m bot.run.cli shell    # talk in the terminal
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from typing import Dict, List, Optional
 
 import yaml
 
-from bot.training import ROOT, ensure_model
+from bot.run.training import ROOT, ensure_model
 
 VAR = ROOT / "var"
 BIN = Path(sys.executable).parent

@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 from typing import Iterable, List
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 MODELS = ROOT / "models"
 # Everything a trained model depends on: data, config, and the NLU code it runs.
 MODEL_INPUTS = (

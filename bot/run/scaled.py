@@ -1,7 +1,7 @@
 """`make run-scaled`: the scale-out profile on one machine.
 
-    python -m bot.scaled                 # replicas on 5005 and 5006, actions on 5055
-    python -m bot.scaled --replicas 3    # 5005, 5006, 5007
+    python -m bot.run.scaled                 # replicas on 5005 and 5006, actions on 5055
+    python -m bot.run.scaled --replicas 3    # 5005, 5006, 5007
 
 Two (or more) Rasa replicas and one action server, configured by
 `deploy/endpoints.scaled.yml`: one PostgreSQL tracker store and one Redis lock
@@ -29,7 +29,7 @@ from typing import Dict, List, Mapping, Optional, Sequence
 
 import yaml
 
-from bot.cli import (
+from bot.run.cli import (
     BIN,
     VAR,
     api_arguments,
@@ -39,7 +39,7 @@ from bot.cli import (
     stop_on_signals,
     wait_until_up,
 )
-from bot.training import ROOT, ensure_model
+from bot.run.training import ROOT, ensure_model
 
 ENDPOINTS = ROOT / "deploy" / "endpoints.scaled.yml"
 DEFAULTS: Dict[str, str] = {
