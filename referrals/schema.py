@@ -156,6 +156,8 @@ class ReferralDataset(Record):
     templates: Dict[str, LocalizedText]
     button_sets: Dict[str, List[Button]] = Field(alias="buttons")
     compensation: CompensationRules
+    # The web chat page's own words (labels, buttons), by snake_case key.
+    webchat: Dict[Identifier, LocalizedText]
 
     def situation_id_for_intent(self, intent: Optional[str]) -> Optional[str]:
         """The id of the situation that answers `intent`, None when none does."""

@@ -54,7 +54,7 @@
       panel.appendChild(frame);
     }
     panel.hidden = !open;
-    launcher.textContent = open ? strings.closeChat : strings.openChat;
+    launcher.textContent = open ? strings.close_chat : strings.open_chat;
     launcher.setAttribute("aria-expanded", String(open));
     if (open) frame.focus();
   }
@@ -67,7 +67,7 @@
     background: "#fff",
   });
   launcher.type = "button";
-  launcher.textContent = strings.openChat;
+  launcher.textContent = strings.open_chat;
   launcher.setAttribute("aria-expanded", "false");
   style(launcher, {
     position: "fixed", right: "12px", bottom: "12px", zIndex: "2147483647",

@@ -141,7 +141,7 @@
     var group = document.createElement("div");
     group.className = "choices";
     group.setAttribute("role", "group");
-    group.setAttribute("aria-label", t("buttonsLabel"));
+    group.setAttribute("aria-label", t("buttons_label"));
     buttons.forEach(function (choice) {
       var title = String(choice.title || "");
       if (!title) return;
@@ -223,7 +223,7 @@
       sessionId = newSessionId();
       socket.emit("session_request", { session_id: sessionId });
     }
-    status.textContent = t(ok ? "deleted" : "deleteFailed");
+    status.textContent = t(ok ? "deleted" : "delete_failed");
   }
 
   // -- wiring ---------------------------------------------------------------------
