@@ -21,7 +21,7 @@ from bench.load import scripted_exchanges
 from bench.servers import serving, stop_servers_on_sigterm
 from bench.variants import sqlite_endpoints
 from bot.run.training import ROOT, model_path
-from tests.stack import BIN, _env
+from tests.support.servers import BIN, relaxed_env
 
 
 @dataclass(frozen=True)
@@ -45,7 +45,7 @@ def train_into(directory: Path, config: Text = "config.yml") -> Training:
             "--data", "data", "--out", str(directory), "--fixed-model-name", "bench",
         ],
         cwd=ROOT,
-        env={**_env(), "RASA_CACHE_DIRECTORY": str(cache)},
+        env={**relaxed_env(), "RASA_CACHE_DIRECTORY": str(cache)},
         check=True,
         stdout=subprocess.DEVNULL,
     )
