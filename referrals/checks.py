@@ -25,7 +25,8 @@ class Problem(NamedTuple):
 
 SNAKE_CASE = re.compile(ID_PATTERN)
 
-# Situations, templates and button sets the actions use by name.
+# Situations, templates and button sets the code uses by name (actions/ and the
+# guard); tests/unit/referrals/test_required_records.py derives them from the code.
 REQUIRED_SITUATIONS = (
     "ask_compensation",
     "check_compensation",
@@ -69,6 +70,8 @@ REQUIRED_TEMPLATES = (
     "compensation_amount_not_understood",
     "compensation_amount_negative",
     "compensation_amount_too_large",
+    "rate_limited",
+    "empty_message",
 )
 REQUIRED_BUTTON_SETS = (
     "main_situations",

@@ -19,6 +19,7 @@ from typing import Dict, List, Optional
 
 import yaml
 
+from bot.channels.registry import enabled_channel_credentials
 from bot.run.training import ROOT, ensure_model
 
 VAR = ROOT / "var"
@@ -62,12 +63,7 @@ def runtime_credentials() -> Path:
     """credentials.yml plus the channels whose environment variables are set."""
     with (ROOT / "credentials.yml").open(encoding="utf-8") as handle:
         credentials = yaml.safe_load(handle) or {}
-    try:
-        from bot.channels.registry import enabled_channel_credentials
-    except ImportError:  # channels not installed in this checkout
-        pass
-    else:
-        credentials.update(enabled_channel_credentials(os.environ))
+    credentials.update(enabled_channel_credentials(os.environ))
     VAR.mkdir(exist_ok=True)
     path = VAR / "credentials.runtime.yml"
     path.write_text(yaml.safe_dump(credentials, sort_keys=False), encoding="utf-8")

@@ -30,7 +30,7 @@ def action_result_validator() -> Any:
     return validator_class(schema)
 
 
-def _validate_action_result(self: RemoteAction, result: Dict[str, Any]) -> bool:
+def validate_with_prebuilt_schema(self: RemoteAction, result: Dict[str, Any]) -> bool:
     """`RemoteAction._validate_action_result`, with the schema checked once."""
     try:
         action_result_validator().validate(result)
@@ -42,4 +42,4 @@ def _validate_action_result(self: RemoteAction, result: Dict[str, Any]) -> bool:
 
 def validate_action_results_once() -> None:
     """Make Rasa validate every custom-action result with the prebuilt validator."""
-    replace_action_result_validator(_validate_action_result)
+    replace_action_result_validator(validate_with_prebuilt_schema)
