@@ -9,8 +9,8 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.language import reply_language
-from referrals.render import Reply, send_all, situation_replies
 from referrals import load_dataset
+from referrals.render import Reply, send_all, situation_replies
 
 NOT_SURE = "not_sure"
 SAFETY_NET = "safety_net"
@@ -35,7 +35,9 @@ def refer(
     if follow_up in FOLLOW_UP_QUESTIONS:
         template_id, button_set = FOLLOW_UP_QUESTIONS[follow_up]
         replies.append(
-            Reply(dataset.template(template_id, lang), dataset.buttons(button_set, lang))
+            Reply(
+                dataset.template(template_id, lang), dataset.buttons(button_set, lang)
+            )
         )
     send_all(dispatcher, replies)
     return [

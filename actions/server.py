@@ -43,7 +43,7 @@ OPEN_PATHS = ("/health",)
 def _action_name(request: Request) -> str:
     try:
         body = request.json
-    except Exception:  # noqa: BLE001 - an unreadable body names no action
+    except Exception:
         return "unknown"
     name = body.get("next_action") if isinstance(body, dict) else None
     return name if isinstance(name, str) else "unknown"

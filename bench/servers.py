@@ -163,10 +163,18 @@ def start_rasa_server(
 ) -> subprocess.Popen:
     return subprocess.Popen(
         [
-            str(BIN / "rasa"), "run", "--model", str(model),
-            "--endpoints", str(workdir / "endpoints.yml"),
-            "--credentials", str(workdir / "credentials.yml"),
-            "--interface", "127.0.0.1", "--port", str(port),
+            str(BIN / "rasa"),
+            "run",
+            "--model",
+            str(model),
+            "--endpoints",
+            str(workdir / "endpoints.yml"),
+            "--credentials",
+            str(workdir / "credentials.yml"),
+            "--interface",
+            "127.0.0.1",
+            "--port",
+            str(port),
         ],
         cwd=ROOT,
         env={**env},

@@ -41,8 +41,18 @@ def train_into(directory: Path, config: Text = "config.yml") -> Training:
     started = time.monotonic()
     subprocess.run(
         [
-            str(BIN / "rasa"), "train", "--config", config, "--domain", "domain.yml",
-            "--data", "data", "--out", str(directory), "--fixed-model-name", "bench",
+            str(BIN / "rasa"),
+            "train",
+            "--config",
+            config,
+            "--domain",
+            "domain.yml",
+            "--data",
+            "data",
+            "--out",
+            str(directory),
+            "--fixed-model-name",
+            "bench",
         ],
         cwd=ROOT,
         env={**relaxed_env(), "RASA_CACHE_DIRECTORY": str(cache)},

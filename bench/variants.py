@@ -68,8 +68,16 @@ def prepared(
     env = profile_env(Profile(), {})  # the local services
     env = {
         key: env[key]
-        for key in ("DB_HOST", "DB_PORT", "DB_USER", "DB_PASSWORD", "REDIS_HOST",
-                    "REDIS_PORT", "REDIS_PASSWORD", "REDIS_DB")
+        for key in (
+            "DB_HOST",
+            "DB_PORT",
+            "DB_USER",
+            "DB_PASSWORD",
+            "REDIS_HOST",
+            "REDIS_PORT",
+            "REDIS_PASSWORD",
+            "REDIS_DB",
+        )
     }
     env.update(
         DB_DATABASE=f"bench_{uuid.uuid4().hex[:10]}",
@@ -92,9 +100,14 @@ def _drop(env: Mapping[str, str]) -> None:
     from sqlalchemy.engine import URL
 
     admin = sa.create_engine(
-        URL.create("postgresql", username=env["DB_USER"] or None,
-                   password=env["DB_PASSWORD"] or None, host=env["DB_HOST"],
-                   port=int(env["DB_PORT"]), database="postgres"),
+        URL.create(
+            "postgresql",
+            username=env["DB_USER"] or None,
+            password=env["DB_PASSWORD"] or None,
+            host=env["DB_HOST"],
+            port=int(env["DB_PORT"]),
+            database="postgres",
+        ),
         isolation_level="AUTOCOMMIT",
     )
     with admin.connect() as connection:

@@ -90,10 +90,14 @@ def situation_replies(
     replies = [Reply(first)]
     steps = situation.steps[lang]
     if steps:
-        replies.append(Reply(bullet_list(dataset.template("steps_heading", lang), steps)))
+        replies.append(
+            Reply(bullet_list(dataset.template("steps_heading", lang), steps))
+        )
     if situation.facts:
         facts = [dataset.fact(fact_id).text[lang] for fact_id in situation.facts]
-        replies.append(Reply(bullet_list(dataset.template("facts_heading", lang), facts)))
+        replies.append(
+            Reply(bullet_list(dataset.template("facts_heading", lang), facts))
+        )
     button_set = buttons or situation.buttons
     if button_set:
         last = replies[-1]

@@ -1,7 +1,8 @@
 """The conversation around `compensation_form`: starting it, the result, stopping.
 
-The questions and the re-asks (`actions.compensation.form`), the result, where to apply and the helplines are all
-referral-dataset text, so every amount and number comes from `referrals/data/`.
+The questions and the re-asks (`actions.compensation.form`), the result, where
+to apply and the helplines are all referral-dataset text, so every amount and
+number comes from `referrals/data/`.
 """
 
 from __future__ import annotations
@@ -22,8 +23,8 @@ from actions.compensation.rules import (
 )
 from actions.language import reply_language
 from actions.referral import refer
-from referrals.render import BULLET, Reply, helpline_lines, one_bubble, send_all
 from referrals import ReferralDataset, format_czk, load_dataset
+from referrals.render import BULLET, Reply, helpline_lines, one_bubble, send_all
 
 # The situation that opens the check (its text says the result is only a guide).
 START_SITUATION = "check_compensation"

@@ -243,7 +243,7 @@ class SecureMessengerInput(PlatformInput):
         )
         try:
             await guarded(message)
-        except Exception:  # noqa: BLE001 - Meta would resend the whole batch
+        except Exception:
             logger.exception("Messenger event could not be handled.")
 
     def get_output_channel(self) -> MessengerOutput:

@@ -1,4 +1,4 @@
-"""What the Telegram and Messenger input channels share: settings from the environment."""
+"""What the Telegram and Messenger channels share: settings from the environment."""
 
 from __future__ import annotations
 

@@ -277,7 +277,7 @@ class SecureTelegramInput(PlatformInput):
             )
             try:
                 await guarded(message)
-            except Exception:  # noqa: BLE001 - Telegram would resend the update
+            except Exception:
                 logger.exception("Telegram update could not be handled.")
             return response.text("success")
 

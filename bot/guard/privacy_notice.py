@@ -101,7 +101,7 @@ async def _has_bot_message(app: Any, stored_id: str) -> Optional[bool]:
         return None
     try:
         tracker = await tracker_store.retrieve(stored_id)
-    except Exception as error:  # noqa: BLE001 - any store failure: use the fallback
+    except Exception as error:
         logger.warning("Tracker store lookup failed (%s).", type(error).__name__)
         return None
     if tracker is None:

@@ -13,11 +13,12 @@ in a channel's `blueprint()` wraps Rasa's handler. For each message the guard
 4. runs the turn with its own output channel that collects the replies, then
    sends them through the channel's output channel to the real recipient;
 5. never leaves the user without an answer: when the turn raises, a custom
-   action fails (Rasa 3.6 only logs that: `action_failures`), the turn produces no message, or it
-   is not done after TURN_DEADLINE_SECONDS (default 2.5), the guard sends the
-   dataset's `safety_net` messages (116 111, 158, 112) in the language of the
-   message. A turn that finishes after the deadline still delivers its replies
-   to channels that push messages (Telegram, Messenger, web chat).
+   action fails (Rasa 3.6 only logs that: `action_failures`), the turn
+   produces no message, or it is not done after TURN_DEADLINE_SECONDS (default
+   2.5), the guard sends the dataset's `safety_net` messages (116 111, 158,
+   112) in the language of the message. A turn that finishes after the
+   deadline still delivers its replies to channels that push messages
+   (Telegram, Messenger, web chat).
 
 Failures are logged with their exception type and a short conversation id,
 never with message text.
@@ -184,7 +185,7 @@ async def _deliver_late(
     """Wait for a turn past its deadline, then send what it produced."""
     try:
         await turn
-    except Exception as error:  # noqa: BLE001 - the safety net was already sent
+    except Exception as error:
         logger.warning(
             "Late turn of %s raised %s.", _short(stored_id), type(error).__name__
         )
@@ -197,7 +198,7 @@ async def _send_all(
     for message in messages:
         try:
             await output.send_response(recipient, dict(message))
-        except Exception as error:  # noqa: BLE001 - try the next message
+        except Exception as error:
             logger.error(
                 "Could not send a reply through %s (%s).",
                 output.name(),

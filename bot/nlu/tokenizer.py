@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Dict, List, Optional, Text
+from typing import Any, Dict, List, Text
 
 import spacy
 import spacy_lookups_data
@@ -61,8 +61,12 @@ class BilingualSpacyTokenizer(Tokenizer):
 
     def __init__(self, config: Dict[Text, Any]) -> None:
         super().__init__(config)
-        self._pipelines = {lang: spacy.blank(lang) for lang in LANGUAGES}
-        self._folded = {lang: _folded_lemmas(lang) for lang in LANGUAGES}
+        self._pipelines: Dict[Text, Any] = {
+            lang: spacy.blank(lang) for lang in LANGUAGES
+        }
+        self._folded: Dict[Text, Dict[Text, Text]] = {
+            lang: _folded_lemmas(lang) for lang in LANGUAGES
+        }
 
     @classmethod
     def create(
@@ -80,7 +84,7 @@ class BilingualSpacyTokenizer(Tokenizer):
 
     def tokenize(self, message: Message, attribute: Text) -> List[Token]:
         text = message.get(attribute) or ""
-        language: Optional[Text] = detect_language(text) or DEFAULT_LANGUAGE
+        language: Text = detect_language(text) or DEFAULT_LANGUAGE
         doc = self._pipelines[language].make_doc(text)
         tokens = [
             Token(

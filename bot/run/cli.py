@@ -1,7 +1,7 @@
 """`make run` and `make shell`: start the action server and Rasa, stop them cleanly.
 
-    python -m bot.run.cli run      # REST + web chat (+ Telegram/Messenger when configured)
-    python -m bot.run.cli shell    # talk in the terminal
+python -m bot.run.cli run      # REST + web chat (+ Telegram/Messenger when configured)
+python -m bot.run.cli shell    # talk in the terminal
 """
 
 from __future__ import annotations
@@ -50,7 +50,9 @@ def wait_until_up(url: str, process: subprocess.Popen, seconds: float) -> None:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            sys.exit(f"error: the server for {url} exited with code {process.returncode}")
+            sys.exit(
+                f"error: the server for {url} exited with code {process.returncode}"
+            )
         try:
             with urllib.request.urlopen(url, timeout=1):
                 return
@@ -110,9 +112,15 @@ def rasa_command(
     if kind == "shell":
         return [str(BIN / "rasa"), "shell", *common]
     return [
-        str(BIN / "rasa"), "run", *common,
-        "--credentials", str(runtime_credentials()),
-        "--interface", host, "--port", str(port),
+        str(BIN / "rasa"),
+        "run",
+        *common,
+        "--credentials",
+        str(runtime_credentials()),
+        "--interface",
+        host,
+        "--port",
+        str(port),
         *api_arguments(),
     ]
 
@@ -163,7 +171,8 @@ def main(argv: Optional[List[str]] = None) -> int:
         )
         processes.append(rasa)
         if args.command == "run":
-            base = f"http://{'localhost' if args.host in ('127.0.0.1', '0.0.0.0') else args.host}:{args.port}"
+            local = args.host in ("127.0.0.1", "0.0.0.0")
+            base = f"http://{'localhost' if local else args.host}:{args.port}"
             wait_until_up(f"http://127.0.0.1:{args.port}/", rasa, 120)
             print(f"\nREST: POST {base}/webhooks/rest/webhook", flush=True)
             print(f"Web chat: {base}/webhooks/webchat/", flush=True)

@@ -1,7 +1,7 @@
 """`make run-scaled`: the scale-out profile on one machine.
 
-    python -m bot.run.scaled                 # replicas on 5005 and 5006, actions on 5055
-    python -m bot.run.scaled --replicas 3    # 5005, 5006, 5007
+    python -m bot.run.scaled               # replicas on 5005 and 5006, actions on 5055
+    python -m bot.run.scaled --replicas 3  # 5005, 5006, 5007
 
 Two (or more) Rasa replicas and one action server, configured by
 `deploy/endpoints.scaled.yml`: one PostgreSQL tracker store and one Redis lock
@@ -164,9 +164,18 @@ def start_replica(
 ) -> subprocess.Popen:
     return subprocess.Popen(
         [
-            str(BIN / "rasa"), "run", "--model", str(model),
-            "--endpoints", str(endpoints), "--credentials", str(credentials),
-            "--interface", host, "--port", str(port),
+            str(BIN / "rasa"),
+            "run",
+            "--model",
+            str(model),
+            "--endpoints",
+            str(endpoints),
+            "--credentials",
+            str(credentials),
+            "--interface",
+            host,
+            "--port",
+            str(port),
             *api_arguments(),
         ],
         cwd=ROOT,
@@ -195,7 +204,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     env = profile_env(profile)
     try:
         created = ensure_database(env)
-    except Exception as error:  # noqa: BLE001 - say what is missing, then stop
+    except Exception as error:
         sys.exit(f"error: PostgreSQL at {env['DB_HOST']}:{env['DB_PORT']}: {error}")
     if created:
         print(f"Created database {env['DB_DATABASE']}.", flush=True)
@@ -210,12 +219,15 @@ def main(argv: Optional[List[str]] = None) -> int:
             for port in profile.replica_ports
         ]
         processes.extend(replicas)
-        for url, replica in zip(profile.replica_urls(), replicas):
+        for url, replica in zip(profile.replica_urls(), replicas, strict=False):
             wait_until_up(f"{url}/", replica, 240)
         print("\nScale-out profile: every replica serves every conversation.")
         for url in profile.replica_urls():
-            print(f"REST: POST {url.replace('127.0.0.1', 'localhost')}"
-                  "/webhooks/rest/webhook", flush=True)
+            print(
+                f"REST: POST {url.replace('127.0.0.1', 'localhost')}"
+                "/webhooks/rest/webhook",
+                flush=True,
+            )
         print(
             f"Tracker store: PostgreSQL {env['DB_HOST']}:{env['DB_PORT']}"
             f"/{env['DB_DATABASE']}; lock store: Redis {env['REDIS_HOST']}:"

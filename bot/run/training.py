@@ -59,7 +59,9 @@ def ensure_model(config: str = "config.yml") -> Path:
     if target.exists():
         print(f"Model up to date: {target.relative_to(ROOT)}", flush=True)
         return target
-    print(f"Training {target.relative_to(ROOT)} (data or config changed) ...", flush=True)
+    print(
+        f"Training {target.relative_to(ROOT)} (data or config changed) ...", flush=True
+    )
     env = {**os.environ, "RASA_TELEMETRY_ENABLED": "false"}
     subprocess.run(
         [

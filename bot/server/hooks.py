@@ -94,4 +94,3 @@ def register_server_hooks(blueprint: Blueprint) -> None:
     blueprint.listener("before_server_start")(_before_start)
     blueprint.listener("after_server_start")(_after_start)
     blueprint.listener("before_server_stop")(_before_stop)
-

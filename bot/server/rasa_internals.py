@@ -5,14 +5,14 @@ are used as they are in `rasa==3.6.21`. `tests/unit/bot/server/test_rasa_interna
 checks that each one still exists with the shape used below, so an upgrade of
 Rasa fails there, loudly, and nowhere else.
 
-| internal                                        | used for                          |
-|-------------------------------------------------|-----------------------------------|
-| `MessageProcessor._run_action` logs on `rasa.core.processor` | noticing a failed action (guard) |
-| `rasa.core.actions.action.DEFAULT_REQUEST_TIMEOUT` | the custom-action timeout       |
-| `RemoteAction._validate_action_result`          | one prebuilt result validator     |
-| `FailSafeTrackerStore._on_tracker_store_error`  | logging store failures without text |
-| `._tracker_store` of the store wrappers         | reaching the configured store     |
-| `DialogueStateTracker._max_event_history`       | copying a tracker for redaction   |
+| internal                                         | used for                         |
+|--------------------------------------------------|----------------------------------|
+| `MessageProcessor._run_action`, its logger       | noticing a failed action (guard) |
+| `rasa.core.actions.action.DEFAULT_REQUEST_TIMEOUT` | the custom-action timeout      |
+| `RemoteAction._validate_action_result`           | one prebuilt result validator    |
+| `FailSafeTrackerStore._on_tracker_store_error`   | store failures logged, no text   |
+| `._tracker_store` of the store wrappers          | reaching the configured store    |
+| `DialogueStateTracker._max_event_history`        | copying a tracker to redact it   |
 """
 
 from __future__ import annotations

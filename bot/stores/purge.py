@@ -82,7 +82,7 @@ async def purge_periodically(tracker_store: Any, interval: float) -> None:
     while True:
         try:
             purge_expired(tracker_store)
-        except Exception as error:  # noqa: BLE001 - keep purging next time
+        except Exception as error:
             logger.error("Retention purge failed (%s).", type(error).__name__)
         await asyncio.sleep(interval)
 

@@ -123,5 +123,5 @@ class PrivateSQLTrackerStore(SQLTrackerStore):
         try:
             with self.session_scope() as session:
                 session.execute(sa.text("SELECT 1"))
-        except Exception as error:  # noqa: BLE001 - any failure means degraded
+        except Exception as error:
             self.health.failed(error)

@@ -124,7 +124,8 @@ async def rasa_server(
         "TURN_DEADLINE_SECONDS": "120",
         "ACTION_TIMEOUT_SECONDS": "60",
     }
-    # As `bot.run.cli` does: the repository's channels plus those the environment enables.
+    # As `bot.run.cli` does: the repository's channels plus those the environment
+    # enables.
     channels = yaml.safe_load((ROOT / "credentials.yml").read_text()) or {}
     channels.update(enabled_channel_credentials(env))
     credentials = tmp_path / "credentials.yml"

@@ -1,4 +1,4 @@
-"""`make run` (python -m bot.run.cli run): prints where to chat, answers, and stops cleanly."""
+"""`make run` (`python -m bot.run.cli run`): where to chat, answers, clean stop."""
 
 from __future__ import annotations
 
@@ -64,9 +64,19 @@ def test_run_prints_where_to_chat_answers_and_stops_everything(stop_signal, tmp_
     with output.open("w") as log:
         # SIGINT ignored, as a shell's background job has it: the CLI must still stop.
         process = subprocess.Popen(
-            [sys.executable, "-m", "bot.run.cli", "run", "--port", str(port),
-             "--action-port", str(action_port)],
-            cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
+            [
+                sys.executable,
+                "-m",
+                "bot.run.cli",
+                "run",
+                "--port",
+                str(port),
+                "--action-port",
+                str(action_port),
+            ],
+            cwd=ROOT,
+            stdout=log,
+            stderr=subprocess.STDOUT,
             preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN),
         )
     servers: List[int] = []
@@ -81,7 +91,9 @@ def test_run_prints_where_to_chat_answers_and_stops_everything(stop_signal, tmp_
 
         request = urllib.request.Request(
             f"http://127.0.0.1:{port}/webhooks/rest/webhook",
-            data=json.dumps({"sender": "run-test", "message": "uz nechci zit"}).encode(),
+            data=json.dumps(
+                {"sender": "run-test", "message": "uz nechci zit"}
+            ).encode(),
             headers={"Content-Type": "application/json"},
         )
         with urllib.request.urlopen(request, timeout=30) as response:

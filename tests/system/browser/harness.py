@@ -61,7 +61,7 @@ class WebChatServer:
             rows = db.execute(
                 "SELECT sender_id, COUNT(*) FROM events GROUP BY sender_id"
             )
-            return {sender_id: count for sender_id, count in rows}
+            return dict(rows)
 
 
 class EmbeddingSite:
@@ -75,7 +75,7 @@ class EmbeddingSite:
         site = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:  # noqa: N802 - http.server's name
+            def do_GET(self) -> None:
                 body = site.page().encode("utf-8")
                 self.send_response(200 if self.path == "/help.html" else 404)
                 self.send_header("Content-Type", "text/html; charset=utf-8")

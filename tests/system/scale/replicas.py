@@ -195,14 +195,18 @@ def running_replicas(
     actions = start_action_server(profile, env, workdir / "actions.log")
     servers = [
         start_replica(
-            model, port, credentials, env,
-            endpoints=endpoints, log=workdir / f"rasa-{port}.log",
+            model,
+            port,
+            credentials,
+            env,
+            endpoints=endpoints,
+            log=workdir / f"rasa-{port}.log",
         )
         for port in profile.replica_ports
     ]
     try:
         wait_for(f"http://127.0.0.1:{profile.action_port}/health", actions)
-        for url, server in zip(profile.replica_urls(), servers):
+        for url, server in zip(profile.replica_urls(), servers, strict=False):
             wait_for(f"{url}/", server, seconds=240)
         yield profile.replica_urls()
     finally:
@@ -229,7 +233,11 @@ def main(argv: Optional[List[str]] = None) -> int:
                 replies = asyncio.run(send_concurrently(urls, sender, True))
                 turns = stored_turns(database, sender)
     failed = [str(r).split(": ", 1)[-1] for r in replies if isinstance(r, Exception)]
-    received = {m: r for m, r in zip(MESSAGES, replies) if not isinstance(r, Exception)}
+    received = {
+        m: r
+        for m, r in zip(MESSAGES, replies, strict=False)
+        if not isinstance(r, Exception)
+    }
     users = [turn.user for turn in turns]
     lost = [m for m in MESSAGES if m not in users]
     doubled = sorted({u for u in users if users.count(u) > 1})

@@ -120,7 +120,10 @@ async def test_rasa_builds_our_stores_from_the_scaled_endpoints(
     assert isinstance(tracker_store, PrivateSQLTrackerStore)
     url = tracker_store.engine.url
     assert (url.drivername, url.host, url.port, url.database) == (
-        "postgresql", PG_HOST, PG_PORT, scaled_env["DB_DATABASE"]
+        "postgresql",
+        PG_HOST,
+        PG_PORT,
+        scaled_env["DB_DATABASE"],
     )
     assert isinstance(lock_store, ReplicaSafeRedisLockStore)
     assert lock_store.key_prefix == f"{scaled_env['LOCK_KEY_PREFIX']}:conversation:"
@@ -204,8 +207,16 @@ def test_helm_values_configure_the_same_stores_as_the_scaled_endpoints() -> None
     values = load("helm/values.yml")
     scaled = load("endpoints.scaled.yml")
     # DB_* and REDIS_HOST/PORT/PASSWORD are set by the chart (rasa-common).
-    provided = {"DB_HOST", "DB_PORT", "DB_USER", "DB_PASSWORD", "DB_DATABASE",
-                "REDIS_HOST", "REDIS_PORT", "REDIS_PASSWORD"}
+    provided = {
+        "DB_HOST",
+        "DB_PORT",
+        "DB_USER",
+        "DB_PASSWORD",
+        "DB_DATABASE",
+        "REDIS_HOST",
+        "REDIS_PORT",
+        "REDIS_PASSWORD",
+    }
     provided |= {entry["name"] for entry in values["extraEnv"]}
 
     assert chart_endpoints(values) == scaled
@@ -247,7 +258,7 @@ def test_compose_takes_every_secret_from_the_environment() -> None:
 
     for path, value in leaves(compose["services"]):
         if looks_secret(path):
-            assert re.fullmatch(r"\$\{[A-Z_]+:\?[^}]*\}", str(value)), (
-                f"{path} = {value!r}"
-            )
+            assert re.fullmatch(
+                r"\$\{[A-Z_]+:\?[^}]*\}", str(value)
+            ), f"{path} = {value!r}"
     assert placeholders(load("endpoints.scaled.yml")) <= set(replica_env)

@@ -147,9 +147,9 @@ def test_stock_redis_lock_store_lets_two_replicas_into_one_conversation(
 ) -> None:
     tally = hammer(lambda: stock_store(redis_prefix, redis_port), True)
 
-    assert tally.overlaps > 0, (
-        f"no overlap in {tally.rounds - 1} rounds: {tally}; rasa issue 9213 fixed?"
-    )
+    assert (
+        tally.overlaps > 0
+    ), f"no overlap in {tally.rounds - 1} rounds: {tally}; rasa issue 9213 fixed?"
 
 
 def test_replica_safe_store_admits_one_message_at_a_time(

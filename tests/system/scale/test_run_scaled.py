@@ -23,7 +23,9 @@ def test_the_environment_defaults_to_the_local_services_and_a_fresh_secret() -> 
     first, second = profile_env(profile, {}), profile_env(profile, {})
 
     assert (first["DB_HOST"], first["DB_PORT"], first["DB_DATABASE"]) == (
-        "127.0.0.1", "5432", "referralbot"
+        "127.0.0.1",
+        "5432",
+        "referralbot",
     )
     assert (first["REDIS_HOST"], first["REDIS_PORT"]) == ("127.0.0.1", "6379")
     assert first["ACTION_SERVER_URL"] == "http://127.0.0.1:5055/webhook"
@@ -45,8 +47,13 @@ def test_a_missing_database_is_created_once() -> None:
     name = f"rasa_scale_{uuid.uuid4().hex[:10]}"
     env = profile_env(
         Profile(),
-        {"DB_HOST": PG_HOST, "DB_PORT": str(PG_PORT), "DB_USER": PG_USER,
-         "DB_PASSWORD": "", "DB_DATABASE": name},
+        {
+            "DB_HOST": PG_HOST,
+            "DB_PORT": str(PG_PORT),
+            "DB_USER": PG_USER,
+            "DB_PASSWORD": "",
+            "DB_DATABASE": name,
+        },
     )
     try:
         assert ensure_database(env) is True

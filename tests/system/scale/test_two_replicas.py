@@ -68,7 +68,7 @@ def test_concurrent_messages_to_both_replicas_are_stored_once_each(
 ) -> None:
     sender = f"child-{uuid.uuid4()}"
     replies = asyncio.run(send_concurrently(replicas, sender))
-    received = dict(zip(MESSAGES, replies))
+    received = dict(zip(MESSAGES, replies, strict=False))
 
     turns = stored_turns(postgres_db, sender)
 

@@ -26,6 +26,7 @@ pytestmark = [
     pytest.mark.skipif(bool(skip_reason()), reason=skip_reason() or "ready"),
 ]
 
+
 def test_stopped_killed_and_restarted_action_server(tmp_path: Path) -> None:
     with running_servers(tmp_path) as servers:
         assert is_referral(servers.say(DISCLOSURE), "sextortion")

@@ -47,7 +47,7 @@ def test_what_is_stored_and_logged(tmp_path: Path) -> None:
 
     # The NLU saw the original text: the disclosure was understood.
     assert is_referral(reply, "sextortion") and contacts.text
-    assert [row[2] for row in rows if row[1] == "user"][0] == "sextortion"
+    assert next(row[2] for row in rows if row[1] == "user") == "sextortion"
     # What is stored holds no identifier, and no platform sender id.
     stored = "\n".join(
         json.dumps(json.loads(row[3]), ensure_ascii=False) for row in rows

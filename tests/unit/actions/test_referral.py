@@ -1,4 +1,4 @@
-"""The custom actions, run as the action server runs them: real Tracker and dispatcher."""
+"""The custom actions, run as the action server runs them: real Tracker, dispatcher."""
 
 from __future__ import annotations
 
@@ -32,7 +32,7 @@ def texts(dispatcher) -> List[str]:
 
 
 async def as_a_channel_delivers(dispatcher) -> List[str]:
-    """The bubbles a Rasa channel sends: it cuts texts without buttons at blank lines."""
+    """The bubbles a Rasa channel sends: it cuts button-less texts at blank lines."""
     channel = CollectingOutputChannel()
     for message in dispatcher.messages:
         await channel.send_response("child", message)
@@ -66,9 +66,7 @@ async def test_first_reply_names_the_helplines_in_order(
     ]
 
 
-@pytest.mark.parametrize(
-    "language,other", [("cs", "en"), ("en", "cs")]
-)
+@pytest.mark.parametrize("language,other", [("cs", "en"), ("en", "cs")])
 async def test_reply_follows_the_language_of_the_message(
     language, other, make_tracker, dispatcher, domain
 ):
@@ -110,8 +108,12 @@ async def test_unknown_intent_gets_not_sure_with_buttons_and_116_111(
 
 
 @pytest.mark.parametrize("language", ["cs", "en"])
-async def test_not_sure_offers_main_situations(language, make_tracker, dispatcher, domain):
-    await ActionNotSure().run(dispatcher, make_tracker("nlu_fallback", language=language), domain)
+async def test_not_sure_offers_main_situations(
+    language, make_tracker, dispatcher, domain
+):
+    await ActionNotSure().run(
+        dispatcher, make_tracker("nlu_fallback", language=language), domain
+    )
 
     assert "116 111" in texts(dispatcher)[0]
     titles = [b["title"] for b in dispatcher.messages[-1]["buttons"]]
@@ -122,15 +124,21 @@ async def test_not_sure_offers_main_situations(language, make_tracker, dispatche
 async def test_safety_net_names_116_111_and_emergency_numbers(
     language, make_tracker, dispatcher, domain
 ):
-    await ActionSafetyNet().run(dispatcher, make_tracker("greet", language=language), domain)
+    await ActionSafetyNet().run(
+        dispatcher, make_tracker("greet", language=language), domain
+    )
 
     first = texts(dispatcher)[0]
     assert "116 111" in first and ("112" in first or "158" in first)
 
 
 @pytest.mark.parametrize("answer", ["deny", "dont_know"])
-async def test_not_safe_answer_gets_112_then_158(answer, make_tracker, dispatcher, domain):
-    tracker = make_tracker(answer, language="cs", slots={"pending_question": "safety_check"})
+async def test_not_safe_answer_gets_112_then_158(
+    answer, make_tracker, dispatcher, domain
+):
+    tracker = make_tracker(
+        answer, language="cs", slots={"pending_question": "safety_check"}
+    )
 
     events = await ActionFollowUp().run(dispatcher, tracker, domain)
 
@@ -144,7 +152,9 @@ async def test_not_safe_answer_gets_112_then_158(answer, make_tracker, dispatche
 
 async def test_safe_answer_offers_more_topics(make_tracker, dispatcher, domain):
     dataset = load_dataset()
-    tracker = make_tracker("affirm", language="en", slots={"pending_question": "safety_check"})
+    tracker = make_tracker(
+        "affirm", language="en", slots={"pending_question": "safety_check"}
+    )
 
     events = await ActionFollowUp().run(dispatcher, tracker, domain)
 
@@ -155,7 +165,9 @@ async def test_safe_answer_offers_more_topics(make_tracker, dispatcher, domain):
 
 
 async def test_yes_without_a_question_asks_what_else(make_tracker, dispatcher, domain):
-    events = await ActionFollowUp().run(dispatcher, make_tracker("affirm", language="cs"), domain)
+    events = await ActionFollowUp().run(
+        dispatcher, make_tracker("affirm", language="cs"), domain
+    )
 
     assert texts(dispatcher) == [load_dataset().template("anything_else", "cs")]
     assert events == [SlotSet("language", "cs"), SlotSet("pending_question", None)]

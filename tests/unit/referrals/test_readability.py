@@ -145,5 +145,8 @@ def test_the_checks_catch_what_they_are_for(text: str, limit_broken: str) -> Non
 
 def test_citations_are_not_counted_as_words() -> None:
     assert words("It is a crime (Section 193b of Act No. 40/2009 Coll.).") == [
-        "It", "is", "a", "crime"
+        "It",
+        "is",
+        "a",
+        "crime",
     ]

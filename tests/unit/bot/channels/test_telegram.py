@@ -156,7 +156,7 @@ async def test_the_notice_comes_again_after_the_conversation_was_deleted(
     assert len(texts) == 5  # notice, reply; reply; after the deletion: notice, reply
     assert is_privacy_notice(texts[0], "cs") and is_privacy_notice(texts[3], "en")
     assert not any(
-        is_privacy_notice(texts[i], lang) for i in (1, 2, 4) for lang in "cs en".split()
+        is_privacy_notice(texts[i], lang) for i in (1, 2, 4) for lang in ["cs", "en"]
     )
 
 

@@ -34,7 +34,9 @@ def test_language_of_a_message(text, language):
 def test_language_hint_decides_only_when_the_text_does_not():
     detector = LanguageDetector()
     hinted = Message(data={"text": "ok", "metadata": {"language_hint": "en"}})
-    czech = Message(data={"text": "nekdo me vydira", "metadata": {"language_hint": "en"}})
+    czech = Message(
+        data={"text": "nekdo me vydira", "metadata": {"language_hint": "en"}}
+    )
     silent = Message(data={"text": "112"})
 
     detector.process([hinted, czech, silent])
@@ -109,7 +111,12 @@ def test_lemmas_meet_with_and_without_diacritics(tokenizer):
 
 def test_english_lemmas(tokenizer):
     assert lemmas(tokenizer, "he is blackmailing me with photos") == [
-        "he", "be", "blackmail", "me", "with", "photo",
+        "he",
+        "be",
+        "blackmail",
+        "me",
+        "with",
+        "photo",
     ]
 
 

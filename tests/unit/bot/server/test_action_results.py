@@ -61,8 +61,11 @@ def test_the_schema_is_checked_once(monkeypatch: pytest.MonkeyPatch) -> None:
     )
     original = validator_class.check_schema
     monkeypatch.setattr(
-        validator_class, "check_schema",
-        classmethod(lambda cls, schema, **kw: checks.append(1) or original(schema, **kw)),
+        validator_class,
+        "check_schema",
+        classmethod(
+            lambda cls, schema, **kw: checks.append(1) or original(schema, **kw)
+        ),
     )
     for _ in range(5):
         action_result_validator().validate(VALID)
