@@ -3,7 +3,7 @@
 - `default`: endpoints.yml as shipped (SQLite file, Rasa's SQLAlchemy defaults).
   Since 2026-11-29 it includes what the `validate-once` variant measured:
   custom-action results validated with a validator built once
-  (`bot.server.action_results`, applied at start-up by bot/channels/server_hooks.py).
+  (`bot.server.action_results`, applied at start-up by bot/server/hooks.py).
 - `scaled`: the scale-out profile (deploy/endpoints.scaled.yml): PostgreSQL
   tracker store, Redis lock store, the action server's secret header; on a
   throwaway database and key prefix, removed afterwards.

@@ -1,10 +1,10 @@
 """Two Rasa replicas on loopback, one conversation sent to both, and what was stored.
 
-Used by tests/scale/test_two_replicas.py. Run as a script, it sends one
+Used by tests/system/scale/test_two_replicas.py. Run as a script, it sends one
 conversation concurrently to two replicas that use a lock store of your choice
 and prints what the tracker store kept; with Rasa's stock store:
 
-    python -m tests.scale.replicas --lock-store redis
+    python -m tests.system.scale.replicas --lock-store redis
 
 (deploy/README.md shows its output.)
 """

@@ -4,7 +4,7 @@ Rasa processes the messages of one conversation one at a time by holding a
 ticket lock in the lock store. Each "replica" here is a thread with its own
 event loop and its own lock store instance (its own Redis connections), as two
 Rasa servers would have. Redis is reached through a proxy that adds a few
-milliseconds each way (`tests/scale/latency.py`), as a network would.
+milliseconds each way (`tests/system/scale/latency.py`), as a network would.
 
 What the tests show, with the same load on both stores:
 

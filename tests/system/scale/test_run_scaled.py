@@ -1,6 +1,6 @@
 """`make run-scaled` (bot/run/scaled.py): its environment, database and credentials.
 
-Starting the whole profile is tests/scale/test_two_replicas.py.
+Starting the whole profile is tests/system/scale/test_two_replicas.py.
 """
 
 from __future__ import annotations

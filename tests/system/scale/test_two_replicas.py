@@ -3,7 +3,7 @@
 The scale-out profile as `make run-scaled` starts it (`bot/run/scaled.py`,
 `deploy/endpoints.scaled.yml`) on free loopback ports: two Rasa servers and one
 action server, against a throwaway PostgreSQL database and throwaway keys in a
-test Redis database (`tests/scale/replicas.py`). One conversation's messages go
+test Redis database (`tests/system/scale/replicas.py`). One conversation's messages go
 to both replicas, first alternately (each waits for its answer), then
 concurrently (all sent at once, alternating replicas). The `events` table must
 then hold every user message exactly once, each followed by exactly the bot
@@ -11,8 +11,8 @@ messages its sender received; alternately sent messages in the order sent,
 concurrent ones in the order they were processed.
 
 Rasa's stock `RedisLockStore` does not hold (rasa issue 9213): see
-tests/scale/test_lock_store.py, and deploy/README.md for this conversation
-against it (`python -m tests.scale.replicas --lock-store redis`).
+tests/system/scale/test_lock_store.py, and deploy/README.md for this conversation
+against it (`python -m tests.system.scale.replicas --lock-store redis`).
 """
 
 from __future__ import annotations

@@ -244,7 +244,7 @@ def test_every_button_title_is_an_nlu_example_of_its_intent(
     if not examples:
         pytest.skip("no NLU data in data/nlu/ yet")
     # A button with an `answer` instead is read by the compensation form
-    # (tests/test_compensation.py checks those).
+    # (tests/unit/actions/test_compensation.py checks those).
     missing = [
         f"{button.intent}: {button.title[lang]}"
         for buttons in dataset.button_sets.values()
