@@ -29,7 +29,6 @@ from typing import Any
 
 from sanic import Blueprint
 
-from bot.server.action_results import validate_action_results_once
 from bot.server.rasa_internals import set_action_timeout as set_rasa_action_timeout
 from bot.stores.health import watch_tracker_store
 from bot.stores.purge import purge_interval_seconds, purge_periodically
@@ -65,6 +64,10 @@ async def _before_start(app: Any, _loop: Any) -> None:
     if not _first_time(app, STARTED_FLAG):
         return
     set_action_timeout(action_timeout_seconds())
+    # Imported at start: it loads Rasa's actions and with them TensorFlow, which
+    # importing a channel module (the Telegram command line) does not need.
+    from bot.server.action_results import validate_action_results_once
+
     validate_action_results_once()
 
 

@@ -17,12 +17,13 @@ Rasa fails there, loudly, and nowhere else.
 
 from __future__ import annotations
 
-from typing import Any, Callable, Dict, Optional
+from typing import TYPE_CHECKING, Any, Callable, Dict, Optional
 
-import rasa.core.actions.action
-from rasa.core.actions.action import RemoteAction
 from rasa.core.tracker_store import FailSafeTrackerStore
 from rasa.shared.core.trackers import DialogueStateTracker
+
+if TYPE_CHECKING:
+    from rasa.core.actions.action import RemoteAction
 
 # `MessageProcessor._run_action` logs a failed custom action at ERROR on this
 # logger, from this function, and goes on as if nothing happened.
@@ -34,20 +35,30 @@ ACTION_TIMEOUT_GLOBAL = "DEFAULT_REQUEST_TIMEOUT"
 # AwaitableTrackerStore) keep the store they wrap.
 WRAPPED_STORE_ATTRIBUTE = "_tracker_store"
 
-ActionResultValidator = Callable[[RemoteAction, Dict[str, Any]], bool]
+ActionResultValidator = Callable[["RemoteAction", Dict[str, Any]], bool]
+
+# `rasa.core.actions.action` loads TensorFlow (through the policies): it is
+# imported when the server starts, not when a channel module is imported (the
+# `set-webhook` command line imports the Telegram channel).
 
 
 def set_action_timeout(seconds: float) -> None:
     """Make every custom-action call time out after `seconds` (Rasa: 300 s)."""
+    import rasa.core.actions.action
+
     setattr(rasa.core.actions.action, ACTION_TIMEOUT_GLOBAL, seconds)
 
 
 def action_timeout() -> float:
+    import rasa.core.actions.action
+
     return float(getattr(rasa.core.actions.action, ACTION_TIMEOUT_GLOBAL))
 
 
 def replace_action_result_validator(validator: ActionResultValidator) -> None:
     """Install `validator` as `RemoteAction._validate_action_result`."""
+    from rasa.core.actions.action import RemoteAction
+
     RemoteAction._validate_action_result = validator  # type: ignore[assignment]
 
 
