@@ -9,7 +9,6 @@ test_referral_dataset.py.
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections import Counter
 from pathlib import Path
 from typing import Dict, List, Set, Tuple
@@ -17,6 +16,7 @@ from typing import Dict, List, Set, Tuple
 import pytest
 from ruamel.yaml import YAML
 
+from referrals.text import fold as fold_text
 from tests.support import ROOT
 
 TRAINING_FILES = sorted((ROOT / "data" / "nlu").glob("*.yml"))
@@ -37,9 +37,7 @@ Example = Tuple[str, str]  # (intent, text)
 
 def fold(text: str) -> str:
     """`Vydírá mě!` -> `vydira me`: how two examples are compared."""
-    decomposed = unicodedata.normalize("NFKD", text.lower())
-    letters = "".join(char for char in decomposed if not unicodedata.combining(char))
-    return " ".join(re.sub(r"[^\w\s]", " ", letters).split())
+    return " ".join(re.sub(r"[^\w\s]", " ", fold_text(text)).split())
 
 
 def load_examples(*paths: Path) -> List[Example]:
