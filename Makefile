@@ -8,13 +8,16 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements.lock | sha256sum | cut -c1-12)
 AUDIT_VENV := .venv-audit
+LINT_VENV := .venv-lint
+LINT_STAMP := $(LINT_VENV)/.installed-$(shell cat requirements-dev.txt requirements-dev.lock | sha256sum | cut -c1-12)
+LINTED := actions bot referrals tests bench scripts
 WEB_STAMP := web/node_modules/.installed
 export RASA_TELEMETRY_ENABLED := false
 export TF_CPP_MIN_LOG_LEVEL := 2
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 export PYTHONPATH := $(CURDIR)
 
-.PHONY: help install web-deps browser model run run-scaled shell test validate unit stories nlu-eval nlu-compare check-data audit bench clean
+.PHONY: help install lint-deps lint web-deps browser model run run-scaled shell test validate unit system stories nlu-eval nlu-compare check-data audit bench clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -27,6 +30,21 @@ $(STAMP): requirements.txt requirements.lock
 	@rm -f $(VENV)/.installed-* && touch $@
 
 install: $(STAMP)  ## create .venv and install the pinned dependencies
+
+$(LINT_STAMP): requirements-dev.txt requirements-dev.lock
+	@test -n "$(PYTHON)" || { scripts/find-python.sh; exit 1; }
+	@test -x $(LINT_VENV)/bin/python || $(PYTHON) -m venv $(LINT_VENV)
+	$(LINT_VENV)/bin/python -m pip install --quiet --upgrade "pip==24.0"
+	$(LINT_VENV)/bin/python -m pip install --quiet -r requirements-dev.txt -c requirements-dev.lock
+	@rm -f $(LINT_VENV)/.installed-* && touch $@
+
+lint-deps: $(LINT_STAMP)  ## ruff, black, mypy and import-linter in their own venv (.venv-lint)
+
+lint: install lint-deps  ## format (black), lint (ruff), types (mypy), import rules (import-linter)
+	$(LINT_VENV)/bin/black --check --quiet $(LINTED)
+	$(LINT_VENV)/bin/ruff check --quiet $(LINTED)
+	$(LINT_VENV)/bin/mypy --python-executable $(BIN)/python
+	$(LINT_VENV)/bin/lint-imports --no-cache
 
 $(WEB_STAMP): web/package.json web/package-lock.json
 	@command -v npm >/dev/null || { echo "error: npm is needed for the web chat (apt-get install npm)"; exit 1; }
@@ -44,25 +62,28 @@ check-data: install  ## validate the referral dataset (file and field named on e
 	$(BIN)/python -m referrals.loader
 
 model: check-data  ## train if data, config or NLU code changed
-	$(BIN)/python -m bot.training
+	$(BIN)/python -m bot.run.training
 
 run: model web-deps  ## start everything and print where to chat
-	$(BIN)/python -m bot.cli run
+	$(BIN)/python -m bot.run.cli run
 
 run-scaled: model web-deps  ## scale-out profile: 2 Rasa replicas (5005, 5006) on the local PostgreSQL and Redis
-	$(BIN)/python -m bot.scaled
+	$(BIN)/python -m bot.run.scaled
 
 shell: model  ## talk to the assistant in the terminal
-	$(BIN)/python -m bot.cli shell
+	$(BIN)/python -m bot.run.cli shell
 
 validate: install  ## rasa data validate, failing on any warning
 	$(BIN)/rasa data validate --fail-on-warnings --config config.yml --domain domain.yml --data data
 
-unit: install web-deps browser  ## pytest (unit, channel, integration and browser tests)
-	$(BIN)/python -m pytest -q
+unit: install web-deps  ## fast tests: tests/unit (no server process, no browser)
+	$(BIN)/python -m pytest -q tests/unit
+
+system: install web-deps browser model  ## tests/system: the real servers, make run, replicas, the browser
+	$(BIN)/python -m pytest -q tests/system
 
 stories: model  ## conversation tests in both languages
-	$(BIN)/rasa test core --model $$($(BIN)/python -c 'from bot.training import model_path; print(model_path())') \
+	$(BIN)/rasa test core --model $$($(BIN)/python -c 'from bot.run.training import model_path; print(model_path())') \
 	  --stories tests/stories --endpoints endpoints.yml --fail-on-prediction-errors --out results/core
 
 nlu-eval: model  ## NLU figures on the held-out test set, failing below thresholds
@@ -79,7 +100,7 @@ audit: install  ## known advisories in requirements.lock (pip-audit, in its own 
 bench: model  ## latency, throughput, start-up and memory, ours beside a stock `rasa init` assistant
 	$(BIN)/python -m bench.run $(BENCH_ARGS)
 
-test: check-data validate model unit stories nlu-eval audit  ## every test
+test: check-data lint validate model unit system stories nlu-eval audit  ## every test
 
 clean:  ## remove models, results and local data (not the venv)
 	rm -rf models results var/*.db

@@ -10,8 +10,8 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.language import reply_language
 from actions.referral import refer
-from actions.rendering import Reply, send_all
 from referrals import load_dataset
+from referrals.render import Reply, send_all
 
 # Answers to "Are you safe right now?" that mean the child may not be safe.
 NOT_SAFE_ANSWERS = ("deny", "dont_know")
@@ -38,7 +38,12 @@ class ActionFollowUp(Action):
         template = "glad_safe" if pending == "safety_check" else "anything_else"
         send_all(
             dispatcher,
-            [Reply(dataset.template(template, lang), dataset.buttons("more_topics", lang))],
+            [
+                Reply(
+                    dataset.template(template, lang),
+                    dataset.buttons("more_topics", lang),
+                )
+            ],
         )
         return [SlotSet("language", lang), SlotSet("pending_question", None)]
 

@@ -1,4 +1,4 @@
-"""Which language to answer in."""
+"""Which language the action server answers in."""
 
 from __future__ import annotations
 
@@ -6,9 +6,7 @@ from typing import Text
 
 from rasa_sdk import Tracker
 
-from referrals.schema import LANGUAGES
-
-DEFAULT_LANGUAGE = "cs"
+from referrals.text import first_language
 
 
 def reply_language(tracker: Tracker) -> Text:
@@ -17,8 +15,6 @@ def reply_language(tracker: Tracker) -> Text:
     The NLU's LanguageDetector adds `language` to the parse data when a message
     shows its language; the slot keeps it for messages that do not ("ok", "112").
     """
-    detected = tracker.latest_message.get("language")
-    if detected in LANGUAGES:
-        return str(detected)
-    slot = tracker.get_slot("language")
-    return str(slot) if slot in LANGUAGES else DEFAULT_LANGUAGE
+    return first_language(
+        tracker.latest_message.get("language"), tracker.get_slot("language")
+    )

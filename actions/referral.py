@@ -9,8 +9,8 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.language import reply_language
-from actions.rendering import Reply, send_all, situation_replies
-from referrals import ReferralDataset, load_dataset
+from referrals import load_dataset
+from referrals.render import Reply, send_all, situation_replies
 
 NOT_SURE = "not_sure"
 SAFETY_NET = "safety_net"
@@ -20,14 +20,6 @@ FOLLOW_UP_QUESTIONS = {
     "safety_check": ("safety_question", "yes_no"),
     "compensation_offer": ("compensation_offer", "yes_no"),
 }
-
-
-def situation_id_for_intent(dataset: ReferralDataset, intent: Optional[Text]) -> Text:
-    """The situation that answers `intent`; `not_sure` when none does."""
-    for situation_id, situation in dataset.situations.items():
-        if intent in situation.intents:
-            return situation_id
-    return NOT_SURE
 
 
 def refer(
@@ -43,7 +35,9 @@ def refer(
     if follow_up in FOLLOW_UP_QUESTIONS:
         template_id, button_set = FOLLOW_UP_QUESTIONS[follow_up]
         replies.append(
-            Reply(dataset.template(template_id, lang), dataset.buttons(button_set, lang))
+            Reply(
+                dataset.template(template_id, lang), dataset.buttons(button_set, lang)
+            )
         )
     send_all(dispatcher, replies)
     return [
@@ -66,7 +60,7 @@ class ActionReferToHelp(Action):
         domain: Dict[Text, Any],
     ) -> List[EventType]:
         intent = tracker.latest_message.get("intent", {}).get("name")
-        situation_id = situation_id_for_intent(load_dataset(), intent)
+        situation_id = load_dataset().situation_id_for_intent(intent) or NOT_SURE
         buttons = "main_situations" if situation_id == NOT_SURE else None
         return refer(dispatcher, situation_id, reply_language(tracker), buttons)
 

@@ -9,7 +9,7 @@ request, i.e. the conversation. This entry point builds the same app
 - no CORS headers: only the Rasa server calls it, never a browser;
 - when ACTION_SERVER_SECRET is set, `/webhook` and `/actions` require it in the
   `X-Action-Server-Secret` header (403 otherwise; `/health` stays open). The Rasa
-  server sends it when the same variable is set in its environment (`bot.cli`
+  server sends it when the same variable is set in its environment (`bot.run.cli`
   adds the header to the action endpoint it passes to `rasa run`);
 - a failed action is logged with the action's name and the exception type, and
   answered `{"error": "action failed", "action_name": ...}` with HTTP 500.
@@ -43,7 +43,7 @@ OPEN_PATHS = ("/health",)
 def _action_name(request: Request) -> str:
     try:
         body = request.json
-    except Exception:  # noqa: BLE001 - an unreadable body names no action
+    except Exception:
         return "unknown"
     name = body.get("next_action") if isinstance(body, dict) else None
     return name if isinstance(name, str) else "unknown"

@@ -99,7 +99,7 @@ def fallback_texts(assistant: Text) -> AbstractSet[Text]:
     reply. Counted as errors, not as answers."""
     if assistant != "ours":
         return frozenset()
-    from bot.channels.safety_replies import SafetyReplies
+    from bot.guard.replies import SafetyReplies
 
     replies = SafetyReplies.from_dataset()
     return frozenset(

@@ -30,7 +30,7 @@ from bench.servers import ServerPair, stop_servers_on_sigterm
 from bench.startup import Training, serve_ours, train_into
 from bench.stock import serve_stock, stock_project
 from bench.variants import VARIANTS, prepared
-from bot.training import model_path
+from bot.run.training import model_path
 
 
 def load_figures(result: LoadResult) -> Dict[Text, float]:
@@ -84,7 +84,10 @@ def measure(server: ServerPair, assistant: Text, users: int, rounds: int) -> Fig
 
 
 def bench_assistant(
-    serve: Callable[[Path], Any], assistant: Text, users: int, rounds: int,
+    serve: Callable[[Path], Any],
+    assistant: Text,
+    users: int,
+    rounds: int,
     label: Optional[Text] = None,
 ) -> Figures:
     """Start `assistant` ("ours" or "stock") with `serve`, measure, stop it."""
@@ -118,11 +121,15 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser.add_argument("--no-stock", action="store_true", help="skip the stock run")
     parser.add_argument("--model", type=Path, help="our model (default: current)")
     parser.add_argument(
-        "--variant", default="default",
+        "--variant",
+        default="default",
         help=f"comma-separated, the first in the main table: {', '.join(VARIANTS)}",
     )
     parser.add_argument(
-        "--env", action="append", default=[], metavar="KEY=VALUE",
+        "--env",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
         help="extra environment for our servers (repeatable)",
     )
     parser.add_argument("--json", type=Path, help="also write the figures here")
@@ -137,8 +144,11 @@ def main(argv: Optional[List[str]] = None) -> int:
     if not model.exists():
         parser.error(f"{model} is missing: run `make model` first")
     env = parse_env(args.env)
-    print(f"{time.strftime('%Y-%m-%d %H:%M %Z')}, {os.cpu_count()} CPUs, "
-          f"{args.users} users x {args.rounds} rounds", flush=True)
+    print(
+        f"{time.strftime('%Y-%m-%d %H:%M %Z')}, {os.cpu_count()} CPUs, "
+        f"{args.users} users x {args.rounds} rounds",
+        flush=True,
+    )
 
     stock: Optional[Figures] = None
     if not args.no_stock:
@@ -151,7 +161,10 @@ def main(argv: Optional[List[str]] = None) -> int:
     for variant in variants:
         figures = bench_assistant(
             lambda tmp, v=variant: serve_variant(tmp, model, v, env),  # type: ignore
-            "ours", args.users, args.rounds, label=variant,
+            "ours",
+            args.users,
+            args.rounds,
+            label=variant,
         )
         figures.model_mb = model.stat().st_size / 2**20
         runs.append(figures)
@@ -171,10 +184,15 @@ def main(argv: Optional[List[str]] = None) -> int:
         for sample in run.error_samples:
             print(f"error ({run.name}): {sample}")
     if args.json:
-        args.json.write_text(json.dumps(
-            {"ours": [asdict(run) for run in runs], "stock": stock and asdict(stock)},
-            indent=1,
-        ))
+        args.json.write_text(
+            json.dumps(
+                {
+                    "ours": [asdict(run) for run in runs],
+                    "stock": stock and asdict(stock),
+                },
+                indent=1,
+            )
+        )
     return 0
 
 

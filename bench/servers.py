@@ -1,7 +1,7 @@
 """Start a Rasa server and its action server for a benchmark, and measure them.
 
 The process plumbing (free ports, waiting, stopping) is the one the integration
-tests use (`tests/stack.py`); this module adds what a benchmark needs on top: any
+tests use (`tests/support/`); this module adds what a benchmark needs on top: any
 assistant directory, extra environment, cold-start timing and memory from /proc.
 """
 
@@ -23,7 +23,9 @@ from typing import Any, Dict, Iterator, List, Mapping, Optional, Sequence, Text
 
 import yaml
 
-from tests.stack import BIN, ROOT, _env, free_port, stop, wait_for
+from tests.support import ROOT
+from tests.support.ports import free_port
+from tests.support.servers import BIN, relaxed_env, stop, wait_for
 
 PAGE_SIZE_KB = 4
 
@@ -126,11 +128,11 @@ STOCK_ACTION_SERVER = ("-m", "rasa_sdk", "--actions", "actions")
 def bench_env(extra: Optional[Mapping[Text, Text]] = None) -> Dict[Text, Text]:
     """The test environment, but with the production time limits.
 
-    tests/stack.py stretches the turn deadline and action timeout for slow CI;
+    tests/support/servers.py stretches the turn deadline and action timeout for slow CI;
     a benchmark measures what production runs, so those two are left unset
     unless the caller's environment sets them. The sender-id key is a throwaway.
     """
-    env = _env()
+    env = relaxed_env()
     for name in ("TURN_DEADLINE_SECONDS", "ACTION_TIMEOUT_SECONDS"):
         if name in os.environ:
             env[name] = os.environ[name]
@@ -161,10 +163,18 @@ def start_rasa_server(
 ) -> subprocess.Popen:
     return subprocess.Popen(
         [
-            str(BIN / "rasa"), "run", "--model", str(model),
-            "--endpoints", str(workdir / "endpoints.yml"),
-            "--credentials", str(workdir / "credentials.yml"),
-            "--interface", "127.0.0.1", "--port", str(port),
+            str(BIN / "rasa"),
+            "run",
+            "--model",
+            str(model),
+            "--endpoints",
+            str(workdir / "endpoints.yml"),
+            "--credentials",
+            str(workdir / "credentials.yml"),
+            "--interface",
+            "127.0.0.1",
+            "--port",
+            str(port),
         ],
         cwd=ROOT,
         env={**env},

@@ -20,8 +20,8 @@ from typing import Any, Dict, List, Mapping, Optional, Text
 from bench.load import scripted_exchanges
 from bench.servers import serving, stop_servers_on_sigterm
 from bench.variants import sqlite_endpoints
-from bot.training import ROOT, model_path
-from tests.stack import BIN, _env
+from bot.run.training import ROOT, model_path
+from tests.support.servers import BIN, relaxed_env
 
 
 @dataclass(frozen=True)
@@ -41,11 +41,21 @@ def train_into(directory: Path, config: Text = "config.yml") -> Training:
     started = time.monotonic()
     subprocess.run(
         [
-            str(BIN / "rasa"), "train", "--config", config, "--domain", "domain.yml",
-            "--data", "data", "--out", str(directory), "--fixed-model-name", "bench",
+            str(BIN / "rasa"),
+            "train",
+            "--config",
+            config,
+            "--domain",
+            "domain.yml",
+            "--data",
+            "data",
+            "--out",
+            str(directory),
+            "--fixed-model-name",
+            "bench",
         ],
         cwd=ROOT,
-        env={**_env(), "RASA_CACHE_DIRECTORY": str(cache)},
+        env={**relaxed_env(), "RASA_CACHE_DIRECTORY": str(cache)},
         check=True,
         stdout=subprocess.DEVNULL,
     )

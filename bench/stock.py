@@ -33,7 +33,7 @@ from bench.servers import (
     serving,
     stop_servers_on_sigterm,
 )
-from tests.stack import BIN, _env
+from tests.support.servers import BIN, relaxed_env
 
 TEMPLATE = Path(rasa.cli.__file__).parent / "initial_project"
 CACHE_ROOT = Path(tempfile.gettempdir())
@@ -65,7 +65,7 @@ def stock_project() -> Tuple[Path, Path, float]:
             subprocess.run(
                 [str(BIN / "rasa"), "init", "--no-prompt", "--init-dir", str(staging)],
                 cwd=staging,
-                env=_env(),
+                env=relaxed_env(),
                 check=True,
                 stdout=subprocess.DEVNULL,
             )

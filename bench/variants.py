@@ -3,7 +3,7 @@
 - `default`: endpoints.yml as shipped (SQLite file, Rasa's SQLAlchemy defaults).
   Since 2026-11-29 it includes what the `validate-once` variant measured:
   custom-action results validated with a validator built once
-  (`bot.action_results`, applied at start-up by bot/channels/server_hooks.py).
+  (`bot.server.action_results`, applied at start-up by bot/server/hooks.py).
 - `scaled`: the scale-out profile (deploy/endpoints.scaled.yml): PostgreSQL
   tracker store, Redis lock store, the action server's secret header; on a
   throwaway database and key prefix, removed afterwards.
@@ -63,13 +63,21 @@ def prepared(
     if not variant.scaled:
         yield sqlite_endpoints(workdir, variant.tracker_store), dict(variant.env)
         return
-    from bot.scaled import ENDPOINTS, Profile, ensure_database, profile_env
+    from bot.run.scaled import ENDPOINTS, Profile, ensure_database, profile_env
 
     env = profile_env(Profile(), {})  # the local services
     env = {
         key: env[key]
-        for key in ("DB_HOST", "DB_PORT", "DB_USER", "DB_PASSWORD", "REDIS_HOST",
-                    "REDIS_PORT", "REDIS_PASSWORD", "REDIS_DB")
+        for key in (
+            "DB_HOST",
+            "DB_PORT",
+            "DB_USER",
+            "DB_PASSWORD",
+            "REDIS_HOST",
+            "REDIS_PORT",
+            "REDIS_PASSWORD",
+            "REDIS_DB",
+        )
     }
     env.update(
         DB_DATABASE=f"bench_{uuid.uuid4().hex[:10]}",
@@ -92,9 +100,14 @@ def _drop(env: Mapping[str, str]) -> None:
     from sqlalchemy.engine import URL
 
     admin = sa.create_engine(
-        URL.create("postgresql", username=env["DB_USER"] or None,
-                   password=env["DB_PASSWORD"] or None, host=env["DB_HOST"],
-                   port=int(env["DB_PORT"]), database="postgres"),
+        URL.create(
+            "postgresql",
+            username=env["DB_USER"] or None,
+            password=env["DB_PASSWORD"] or None,
+            host=env["DB_HOST"],
+            port=int(env["DB_PORT"]),
+            database="postgres",
+        ),
         isolation_level="AUTOCOMMIT",
     )
     with admin.connect() as connection:

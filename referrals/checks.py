@@ -13,6 +13,7 @@ import string
 from typing import Dict, Iterator, List, NamedTuple, Set, Tuple, Union
 
 from referrals.schema import LANGUAGES, ReferralDataset
+from referrals.schema import SNAKE_CASE as ID_PATTERN
 
 Location = Tuple[Union[str, int], ...]
 
@@ -22,9 +23,10 @@ class Problem(NamedTuple):
     message: str
 
 
-SNAKE_CASE = re.compile(r"^[a-z][a-z0-9]*(?:_[a-z0-9]+)*$")
+SNAKE_CASE = re.compile(ID_PATTERN)
 
-# Situations, templates and button sets the actions use by name.
+# Situations, templates and button sets the code uses by name (actions/ and the
+# guard); tests/unit/referrals/test_required_records.py derives them from the code.
 REQUIRED_SITUATIONS = (
     "ask_compensation",
     "check_compensation",
@@ -68,6 +70,8 @@ REQUIRED_TEMPLATES = (
     "compensation_amount_not_understood",
     "compensation_amount_negative",
     "compensation_amount_too_large",
+    "rate_limited",
+    "empty_message",
 )
 REQUIRED_BUTTON_SETS = (
     "main_situations",

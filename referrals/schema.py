@@ -14,6 +14,9 @@ from pydantic import BaseModel, Extra, Field, conint, constr, root_validator, va
 Language = Literal["cs", "en"]
 LANGUAGES: tuple[Language, ...] = ("cs", "en")
 
+# Ids of records and intents: "sextortion", "linka_bezpeci" (also `referrals.checks`).
+SNAKE_CASE = r"^[a-z][a-z0-9]*(?:_[a-z0-9]+)*$"
+
 Urgency = Literal["urgent", "high", "normal", "info"]
 FollowUp = Literal["safety_check", "compensation_offer"]
 
@@ -27,7 +30,7 @@ if TYPE_CHECKING:  # mypy sees the plain types, pydantic the constraints
     PositiveCzk = int
 else:
     NonEmptyText = constr(strict=True, strip_whitespace=True, min_length=1)
-    Identifier = constr(strict=True, regex=r"^[a-z][a-z0-9]*(?:_[a-z0-9]+)*$")
+    Identifier = constr(strict=True, regex=SNAKE_CASE)
     PhoneNumber = constr(strict=True, regex=r"^\d+(?: \d+)*$")  # "116 111"
     Digits = constr(strict=True, regex=r"^\d+$")  # "116111"
     WebAddress = constr(strict=True, regex=r"^https?://\S+$")
@@ -153,11 +156,14 @@ class ReferralDataset(Record):
     templates: Dict[str, LocalizedText]
     button_sets: Dict[str, List[Button]] = Field(alias="buttons")
     compensation: CompensationRules
+    # The web chat page's own words (labels, buttons), by snake_case key.
+    webchat: Dict[Identifier, LocalizedText]
 
-    def situation_for_intent(self, intent: Optional[str]) -> Optional[Situation]:
-        for situation in self.situations.values():
+    def situation_id_for_intent(self, intent: Optional[str]) -> Optional[str]:
+        """The id of the situation that answers `intent`, None when none does."""
+        for situation_id, situation in self.situations.items():
             if intent in situation.intents:
-                return situation
+                return situation_id
         return None
 
     def helpline(self, helpline_id: str) -> Helpline:

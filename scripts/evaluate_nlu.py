@@ -29,12 +29,15 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bot.training import ensure_model  # noqa: E402
+from bot.run.training import ensure_model  # noqa: E402
 
 MACRO_F1_MIN = 0.90
 CRITICAL_RECALL_MIN = 0.98
 CRITICAL_INTENTS = ("immediate_danger", "suicidal_thoughts")
-TEST_FILES = {"cs": ROOT / "tests/nlu/test_nlu_cs.yml", "en": ROOT / "tests/nlu/test_nlu_en.yml"}
+TEST_FILES = {
+    "cs": ROOT / "tests/nlu/test_nlu_cs.yml",
+    "en": ROOT / "tests/nlu/test_nlu_en.yml",
+}
 BLIND_FILE = ROOT / "tests/nlu_blind/test_critical_blind.yml"
 
 
@@ -61,12 +64,15 @@ def load_blind() -> List[Tuple[str, str]]:
 
 def report_blind(pairs: List[Tuple[str, str, str]], show_errors: bool) -> None:
     """Recall of each critical intent and how often other messages are taken for one."""
-    print(f"\nBlind critical set ({BLIND_FILE.relative_to(ROOT)}, {len(pairs)} messages, "
-          "reported, not enforced)")
+    print(
+        f"\nBlind critical set ({BLIND_FILE.relative_to(ROOT)}, {len(pairs)} messages, "
+        "reported, not enforced)"
+    )
     for intent in CRITICAL_INTENTS:
         expected = [(text, p) for text, e, p in pairs if e == intent]
         hits = sum(1 for _, p in expected if p == intent)
-        print(f"recall [{intent}]: {hits}/{len(expected)} = {hits / max(len(expected), 1):.3f}")
+        recall = hits / max(len(expected), 1)
+        print(f"recall [{intent}]: {hits}/{len(expected)} = {recall:.3f}")
     others = [(text, e, p) for text, e, p in pairs if e not in CRITICAL_INTENTS]
     false_alarms = sum(1 for _, _, p in others if p in CRITICAL_INTENTS)
     print(f"other messages taken for danger or suicide: {false_alarms}/{len(others)}")
@@ -86,8 +92,15 @@ def scores(pairs: List[Tuple[str, str]]) -> Dict[str, Dict[str, float]]:
         fn = sum(1 for e, p in pairs if e == intent and p != intent)
         precision = tp / (tp + fp) if tp + fp else 0.0
         recall = tp / (tp + fn) if tp + fn else 0.0
-        f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
-        table[intent] = {"precision": precision, "recall": recall, "f1": f1, "support": tp + fn}
+        f1 = (
+            2 * precision * recall / (precision + recall) if precision + recall else 0.0
+        )
+        table[intent] = {
+            "precision": precision,
+            "recall": recall,
+            "f1": f1,
+            "support": tp + fn,
+        }
     return table
 
 
@@ -124,22 +137,28 @@ def main() -> int:
     predictions = all_predictions[: len(examples)]
     blind_pairs = [
         (text, expected, predicted)
-        for (text, expected), predicted in zip(blind, all_predictions[len(examples):])
+        for (text, expected), predicted in zip(
+            blind, all_predictions[len(examples) :], strict=False
+        )
     ]
     by_lang: Dict[str, List[Tuple[str, str]]] = defaultdict(list)
-    for (lang, text, expected), predicted in zip(examples, predictions):
+    for (lang, text, expected), predicted in zip(examples, predictions, strict=False):
         by_lang[lang].append((expected, predicted))
         by_lang["all"].append((expected, predicted))
         if args.errors and expected != predicted:
             print(f"MISS [{lang}] {expected} -> {predicted}: {text}")
 
     overall = scores(by_lang["all"])
-    print(f"\nNLU on the held-out set ({args.config}, {len(examples)} messages, "
-          f"{per_message * 1000:.1f} ms/message)")
+    print(
+        f"\nNLU on the held-out set ({args.config}, {len(examples)} messages, "
+        f"{per_message * 1000:.1f} ms/message)"
+    )
     print(f"{'intent':<22}{'precision':>10}{'recall':>8}{'f1':>7}{'n':>5}")
     for intent, row in overall.items():
-        print(f"{intent:<22}{row['precision']:>10.2f}{row['recall']:>8.2f}"
-              f"{row['f1']:>7.2f}{row['support']:>5.0f}")
+        print(
+            f"{intent:<22}{row['precision']:>10.2f}{row['recall']:>8.2f}"
+            f"{row['f1']:>7.2f}{row['support']:>5.0f}"
+        )
     for lang in ("cs", "en", "all"):
         print(f"macro-F1 [{lang}]: {macro_f1(scores(by_lang[lang])):.3f}")
     failures = []

@@ -1,17 +1,18 @@
-"""Shared fixtures: a fresh tracker per test, the real domain and dataset."""
+"""Shared fixtures: a fresh tracker per test, the real domain and dataset; and in CI
+a skipped test is a failed test."""
 
 from __future__ import annotations
 
 import os
-from pathlib import Path
-from typing import Any, Callable, Dict, Optional
+from typing import Any, Dict
 
 import pytest
 import yaml
-from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-ROOT = Path(__file__).resolve().parent.parent
+from bot.guard.replies import SafetyReplies
+from tests.support import ROOT
+from tests.support.trackers import TrackerFactory, tracker_for
 
 
 @pytest.fixture
@@ -25,36 +26,16 @@ def domain() -> Dict[str, Any]:
         return yaml.safe_load(handle)
 
 
-TrackerFactory = Callable[..., Tracker]
+@pytest.fixture(scope="session")
+def safety_replies() -> SafetyReplies:
+    """What the guard sends without Rasa, rendered from the dataset once."""
+    return SafetyReplies.from_dataset()
 
 
 @pytest.fixture
 def make_tracker() -> TrackerFactory:
     """Build a tracker whose latest message has `intent`, `text` and language."""
-
-    def build(
-        intent: str,
-        text: str = "",
-        language: Optional[str] = None,
-        slots: Optional[Dict[str, Any]] = None,
-    ) -> Tracker:
-        return Tracker(
-            sender_id="test-user",
-            slots={"language": language or "cs", **(slots or {})},
-            latest_message={
-                "text": text,
-                "intent": {"name": intent, "confidence": 0.99},
-                "entities": [],
-                **({"language": language} if language else {}),
-            },
-            events=[],
-            paused=False,
-            followup_action=None,
-            active_loop={},
-            latest_action_name="action_listen",
-        )
-
-    return build
+    return tracker_for
 
 
 @pytest.hookimpl(hookwrapper=True)

@@ -28,11 +28,13 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from bot.channels.common import guard_on_new_message, sanitize_user_text
 from bot.channels.outbound import JsonApiClient, PlatformApiError, split_text
 from bot.channels.platform import PlatformInput
-from bot.channels.privacy_notice import NoticeFirstOutput, PrivacyNotice
 from bot.channels.settings import MessengerSettings
+from bot.guard.privacy_notice import NoticeFirstOutput, PrivacyNotice
+from bot.guard.sanitize import sanitize_user_text
+from bot.guard.turn import guard_on_new_message
+from bot.server.hooks import register_server_hooks
 
 logger = logging.getLogger(__name__)
 
@@ -188,6 +190,7 @@ class SecureMessengerInput(PlatformInput):
     ) -> Blueprint:
         guarded = guard_on_new_message(on_new_message, self.name())
         fb_webhook = Blueprint("fb_webhook", __name__)
+        register_server_hooks(fb_webhook)
 
         @fb_webhook.listener("after_server_stop")
         async def close_client(*_: Any) -> None:
@@ -240,7 +243,7 @@ class SecureMessengerInput(PlatformInput):
         )
         try:
             await guarded(message)
-        except Exception:  # noqa: BLE001 - Meta would resend the whole batch
+        except Exception:
             logger.exception("Messenger event could not be handled.")
 
     def get_output_channel(self) -> MessengerOutput:

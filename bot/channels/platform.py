@@ -1,4 +1,4 @@
-"""What the Telegram and Messenger input channels share: settings from the environment."""
+"""What the Telegram and Messenger channels share: settings from the environment."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ from typing import Any, ClassVar, Dict, Optional, Tuple
 from rasa.core.channels.channel import InputChannel
 from rasa.shared.exceptions import RasaException
 
-from bot.channels.privacy_notice import PrivacyNotice
 from bot.channels.settings import MissingSettings
+from bot.guard.privacy_notice import PrivacyNotice
 
 
 class PlatformInput(InputChannel):

@@ -12,7 +12,8 @@ pseudonymous sender id, rate limit, safety net); metadata sent by the client is
 ignored, so a client cannot smuggle values only the server may set; a request
 that is not a JSON object with a string `message` gets a 4xx JSON error
 `{"error": "..."}` instead of Sanic's HTML page; no message text is ever logged.
-The blueprint also carries the server's start-up hooks (`server_hooks`).
+Like every channel here, the blueprint carries the server's start-up hooks
+(`bot.server.hooks`).
 """
 
 from __future__ import annotations
@@ -29,8 +30,8 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from bot.channels.common import guard_on_new_message
-from bot.channels.server_hooks import register_server_hooks
+from bot.guard.turn import guard_on_new_message
+from bot.server.hooks import register_server_hooks
 from bot.stores.health import tracker_store_status
 
 JSON_CONTENT_TYPE = "application/json"

@@ -31,11 +31,13 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from bot.channels.common import guard_on_new_message, sanitize_user_text
 from bot.channels.outbound import JsonApiClient, PlatformApiError, split_text
 from bot.channels.platform import PlatformInput
-from bot.channels.privacy_notice import NoticeFirstOutput, PrivacyNotice
 from bot.channels.settings import MissingSettings, TelegramSettings
+from bot.guard.privacy_notice import NoticeFirstOutput, PrivacyNotice
+from bot.guard.sanitize import sanitize_user_text
+from bot.guard.turn import guard_on_new_message
+from bot.server.hooks import register_server_hooks
 
 logger = logging.getLogger(__name__)
 
@@ -234,6 +236,7 @@ class SecureTelegramInput(PlatformInput):
     ) -> Blueprint:
         guarded = guard_on_new_message(on_new_message, self.name())
         telegram_webhook = Blueprint("telegram_webhook", __name__)
+        register_server_hooks(telegram_webhook)
 
         @telegram_webhook.listener("after_server_stop")
         async def close_api(*_: Any) -> None:
@@ -274,7 +277,7 @@ class SecureTelegramInput(PlatformInput):
             )
             try:
                 await guarded(message)
-            except Exception:  # noqa: BLE001 - Telegram would resend the update
+            except Exception:
                 logger.exception("Telegram update could not be handled.")
             return response.text("success")
 

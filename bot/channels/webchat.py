@@ -7,7 +7,7 @@ Differences from Rasa's stock `socketio` channel:
 - with `session_persistence` (on by default) the socket really joins its session's
   room (the stock channel does not await `enter_room`, so with python-socketio 5
   replies never arrive) and the session is bound to the socket on the server;
-- every message goes through the channel guard (`bot.channels.guard`): text
+- every message goes through the channel guard (`bot.guard`): text
   sanitised (no `/intent` injection), sender id pseudonymised, rate limit, a kind
   answer to an empty message without asking Rasa, never silent. Client metadata is
   ignored: only a `lang` of "cs" or "en" (the page's language) becomes
@@ -34,9 +34,10 @@ from sanic.response import HTTPResponse
 from socketio import AsyncServer
 
 import bot.stores.erase
-from bot.channels.common import sanitize_user_text
-from bot.channels.guard import ChannelGuard, guard_on_new_message
 from bot.channels.webchat_page import add_page_routes, ui_strings
+from bot.guard.sanitize import sanitize_user_text
+from bot.guard.turn import ChannelGuard, guard_on_new_message
+from bot.server.hooks import register_server_hooks
 from referrals.schema import LANGUAGES
 
 logger = logging.getLogger(__name__)
@@ -172,6 +173,7 @@ class WebChatInput(SocketIOInput):
         )
         self.sio = sio
         webhook = SocketBlueprint(sio, self.socketio_path, "webchat_webhook", __name__)
+        register_server_hooks(webhook)
 
         @webhook.listener("before_server_start")
         async def remember_app(app: Sanic, _: Any) -> None:

@@ -19,12 +19,17 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from referrals import load_dataset
+from referrals.schema import LANGUAGES
+
 logger = logging.getLogger(__name__)
 
 ROOT = Path(__file__).resolve().parents[2]
-STATIC = Path(__file__).with_name("webchat_static")
+# The front-end: web/static/ (page, script, style, widget) and its npm packages.
+WEB = ROOT / "web"
+STATIC = WEB / "static"
 # Installed by `npm ci --prefix web` (web/package-lock.json pins the version).
-SOCKET_IO_CLIENT = ROOT / "web/node_modules/socket.io-client/dist/socket.io.min.js"
+SOCKET_IO_CLIENT = WEB / "node_modules/socket.io-client/dist/socket.io.min.js"
 # Files served as they are under <prefix>/static/<name>.
 STATIC_FILES = {"app.js": "text/javascript", "style.css": "text/css"}
 # Where index.html and widget.js receive the page configuration.
@@ -39,10 +44,12 @@ NO_TRACE_HEADERS = {
 
 
 def ui_strings() -> Dict[Text, Dict[Text, Text]]:
-    """The page's own words (buttons, labels) in cs and en; bot replies are not here."""
-    with (STATIC / "strings.json").open(encoding="utf-8") as handle:
-        strings: Dict[Text, Dict[Text, Text]] = json.load(handle)
-    return strings
+    """The page's own words (buttons, labels) by language, from the dataset's
+    `webchat` texts (referrals/data/ui.yml); bot replies are not here."""
+    texts = load_dataset().webchat
+    return {
+        lang: {key: text[lang] for key, text in texts.items()} for lang in LANGUAGES
+    }
 
 
 def page_headers(allowed_origins: Sequence[Text]) -> Dict[Text, Text]:

@@ -16,14 +16,14 @@ from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from bot.nlu.language import strip_diacritics
+from referrals.text import fold
 
 PHRASES_FILE = Path(__file__).with_name("critical_phrases.yml")
 
 
 def normalise(text: Text) -> Text:
     """Lower case, no diacritics, apostrophes kept, other punctuation as spaces."""
-    folded = strip_diacritics(text.lower()).replace("’", "'")
+    folded = fold(text).replace("\u2019", "'")
     return " ".join(re.sub(r"[^\w']+", " ", folded).split())
 
 
@@ -34,7 +34,9 @@ def critical_patterns() -> Tuple[Tuple[Text, Pattern[Text]], ...]:
         raw: Dict[Text, Dict[Text, List[Any]]] = yaml.safe_load(handle)
     patterns = []
     for intent, by_language in raw.items():
-        phrases = {normalise(str(p)) for phrases in by_language.values() for p in phrases}
+        phrases = {
+            normalise(str(p)) for phrases in by_language.values() for p in phrases
+        }
         alternatives = "|".join(sorted(map(re.escape, phrases), key=len, reverse=True))
         patterns.append((intent, re.compile(rf"(?:^|\s)(?:{alternatives})")))
     return tuple(patterns)

@@ -1,18 +1,15 @@
-"""Tell Czech from English, per message.
+"""Tell Czech from English, per message: the NLU component.
 
 The result is a top-level `language` key in the parse data (not an entity: an
 entity would be compared, and fail, in end-to-end conversation tests). The actions
-read it from `tracker.latest_message["language"]` and keep it in the slot.
+read it from `tracker.latest_message["language"]` and keep it in the slot. The
+detection itself is `bot.nlu.detection.detect_language`.
 """
 
 from __future__ import annotations
 
-import functools
-import unicodedata
-from pathlib import Path
-from typing import Any, Dict, FrozenSet, List, Optional, Text
+from typing import Any, Dict, List, Text
 
-import yaml
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
@@ -21,43 +18,10 @@ from rasa.shared.nlu.constants import TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
+from bot.nlu.detection import detect_language
 from referrals.schema import LANGUAGES
 
 LANGUAGE_KEY = "language"
-MARKERS_FILE = Path(__file__).with_name("language_markers.yml")
-# Letters that occur in Czech and never in English words.
-CZECH_LETTERS = frozenset("áčďéěíňóřšťúůýž")
-
-
-def strip_diacritics(text: Text) -> Text:
-    """`vydírá` -> `vydira`: how children type on phones."""
-    decomposed = unicodedata.normalize("NFKD", text)
-    return "".join(char for char in decomposed if not unicodedata.combining(char))
-
-
-@functools.lru_cache(maxsize=1)
-def _markers() -> Dict[Text, FrozenSet[Text]]:
-    with MARKERS_FILE.open(encoding="utf-8") as handle:
-        raw = yaml.safe_load(handle)
-    return {lang: frozenset(str(word) for word in raw[lang]) for lang in LANGUAGES}
-
-
-def _words(text: Text) -> List[Text]:
-    cleaned = "".join(c if c.isalnum() or c == "'" else " " for c in text.lower())
-    return cleaned.split()
-
-
-def detect_language(text: Text) -> Optional[Text]:
-    """Return "cs", "en", or None when the text does not say (e.g. "ok", "112")."""
-    lowered = text.lower()
-    if any(char in CZECH_LETTERS for char in lowered):
-        return "cs"
-    markers = _markers()
-    words = [strip_diacritics(word) for word in _words(lowered)]
-    scores = {lang: sum(word in markers[lang] for word in words) for lang in LANGUAGES}
-    if scores["cs"] == scores["en"]:
-        return None
-    return "cs" if scores["cs"] > scores["en"] else "en"
 
 
 @DefaultV1Recipe.register(
@@ -90,7 +54,11 @@ class LanguageDetector(GraphComponent):
             language = detect_language(message.get(TEXT) or "")
             if language is None:
                 metadata = message.get("metadata") or {}
-                hint = metadata.get("language_hint") if isinstance(metadata, dict) else None
+                hint = (
+                    metadata.get("language_hint")
+                    if isinstance(metadata, dict)
+                    else None
+                )
                 language = hint if hint in LANGUAGES else None
             if language is None:
                 continue

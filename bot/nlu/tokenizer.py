@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Dict, List, Optional, Text
+from typing import Any, Dict, List, Text
 
 import spacy
 import spacy_lookups_data
@@ -15,9 +15,10 @@ from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.tokenizers.tokenizer import Token, Tokenizer
 from rasa.shared.nlu.training_data.message import Message
 
-from bot.nlu.language import LANGUAGES, detect_language, strip_diacritics
+from bot.nlu.detection import detect_language
+from referrals.schema import LANGUAGES
+from referrals.text import DEFAULT_LANGUAGE, fold
 
-DEFAULT_LANGUAGE = "cs"
 LOOKUPS_DATA = Path(spacy_lookups_data.__file__).parent / "data"
 
 
@@ -34,8 +35,8 @@ def _folded_lemmas(language: Text) -> Dict[Text, Text]:
     table: Dict[Text, Text] = srsly.read_gzip_json(path)
     folded: Dict[Text, Text] = {}
     for form, lemma in table.items():
-        key = strip_diacritics(form.lower())
-        folded.setdefault(key, strip_diacritics(lemma.lower()))
+        key = fold(form)
+        folded.setdefault(key, fold(lemma))
     return folded
 
 
@@ -60,8 +61,12 @@ class BilingualSpacyTokenizer(Tokenizer):
 
     def __init__(self, config: Dict[Text, Any]) -> None:
         super().__init__(config)
-        self._pipelines = {lang: spacy.blank(lang) for lang in LANGUAGES}
-        self._folded = {lang: _folded_lemmas(lang) for lang in LANGUAGES}
+        self._pipelines: Dict[Text, Any] = {
+            lang: spacy.blank(lang) for lang in LANGUAGES
+        }
+        self._folded: Dict[Text, Dict[Text, Text]] = {
+            lang: _folded_lemmas(lang) for lang in LANGUAGES
+        }
 
     @classmethod
     def create(
@@ -74,12 +79,12 @@ class BilingualSpacyTokenizer(Tokenizer):
         return cls(config)
 
     def lemma(self, word: Text, language: Text) -> Text:
-        key = strip_diacritics(word.lower())
+        key = fold(word)
         return self._folded[language].get(key, key)
 
     def tokenize(self, message: Message, attribute: Text) -> List[Token]:
         text = message.get(attribute) or ""
-        language: Optional[Text] = detect_language(text) or DEFAULT_LANGUAGE
+        language: Text = detect_language(text) or DEFAULT_LANGUAGE
         doc = self._pipelines[language].make_doc(text)
         tokens = [
             Token(

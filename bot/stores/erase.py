@@ -2,17 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any, Text
+from typing import Text
 
 from rasa.core.tracker_store import TrackerStore
 
-
-def innermost_store(tracker_store: Any) -> Any:
-    """Unwrap Rasa's wrappers (FailSafeTrackerStore, AwaitableTrackerStore)."""
-    store = tracker_store
-    while hasattr(store, "_tracker_store"):
-        store = store._tracker_store
-    return store
+from bot.server.rasa_internals import innermost_store
 
 
 async def erase_conversation(tracker_store: TrackerStore, sender_id: Text) -> None:

@@ -18,9 +18,9 @@ import logging
 import time
 from typing import Any, Optional
 
-from rasa.core.tracker_store import FailSafeTrackerStore, InMemoryTrackerStore
+from rasa.core.tracker_store import InMemoryTrackerStore
 
-from bot.stores.erase import innermost_store
+from bot.server.rasa_internals import innermost_store, set_tracker_store_error_callback
 
 logger = logging.getLogger(__name__)
 
@@ -63,11 +63,9 @@ def log_store_failure(error: Exception) -> None:
 def watch_tracker_store(tracker_store: Any) -> None:
     """Install `log_store_failure` and report a store already fallen back.
 
-    Called once the agent is loaded (see `bot.channels.server_hooks`).
+    Called once the agent is loaded (see `bot.server.hooks`).
     """
-    if isinstance(tracker_store, FailSafeTrackerStore):
-        # Rasa has no public setter; the attribute is the constructor argument.
-        tracker_store._on_tracker_store_error = log_store_failure
+    set_tracker_store_error_callback(tracker_store, log_store_failure)
     if isinstance(innermost_store(tracker_store), InMemoryTrackerStore):
         logger.error(
             "Conversations are kept in memory only: the tracker store configured "

@@ -196,7 +196,7 @@ class ReplicaSafeRedisLockStore(LockStore):
         and an unreleased ticket expires after its lifetime."""
         try:
             released = await self.release(conversation_id, ticket)
-        except Exception as error:  # noqa: BLE001 - Redis outage
+        except Exception as error:
             logger.error("Could not release a lock ticket: %s.", type(error).__name__)
             return
         if not released:

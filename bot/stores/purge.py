@@ -1,7 +1,7 @@
 """Delete conversations that have been idle longer than the retention period.
 
 The Rasa server purges by itself: `purge_periodically` runs as a background task
-of the server (started by `bot.channels.server_hooks`), once at start and then
+of the server (started by `bot.server.hooks`), once at start and then
 every `RETENTION_PURGE_INTERVAL_MINUTES`. The same purge from a shell or cron:
 
     python -m bot.stores.purge [--endpoints endpoints.yml]
@@ -23,7 +23,7 @@ import time
 from pathlib import Path
 from typing import Any, List, Mapping, Optional
 
-from bot.stores.erase import innermost_store
+from bot.server.rasa_internals import innermost_store
 
 logger = logging.getLogger(__name__)
 
@@ -82,7 +82,7 @@ async def purge_periodically(tracker_store: Any, interval: float) -> None:
     while True:
         try:
             purge_expired(tracker_store)
-        except Exception as error:  # noqa: BLE001 - keep purging next time
+        except Exception as error:
             logger.error("Retention purge failed (%s).", type(error).__name__)
         await asyncio.sleep(interval)
 

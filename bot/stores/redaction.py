@@ -31,12 +31,13 @@ from __future__ import annotations
 
 import functools
 import re
-import unicodedata
 from pathlib import Path
 from typing import Any, Dict, FrozenSet, List, Optional, Pattern, Tuple
 
 import yaml
 from rasa.shared.core.events import EntitiesAdded, Event, SlotSet, UserUttered
+
+from referrals.text import fold
 
 NAMES_FILE = Path(__file__).with_name("redaction_names.yml")
 
@@ -65,12 +66,6 @@ PLACEHOLDER_NAME = "[name]"
 WORD = r"[^\W\d_][\w'-]*"
 
 
-def _fold(word: str) -> str:
-    """Lower case without diacritics: `Jiří` -> `jiri`."""
-    decomposed = unicodedata.normalize("NFKD", word.lower())
-    return "".join(char for char in decomposed if not unicodedata.combining(char))
-
-
 @functools.lru_cache(maxsize=1)
 def _name_rules() -> Tuple[Pattern[str], Pattern[str], FrozenSet[str]]:
     with NAMES_FILE.open(encoding="utf-8") as handle:
@@ -85,7 +80,7 @@ def _name_rules() -> Tuple[Pattern[str], Pattern[str], FrozenSet[str]]:
     weak_pattern = re.compile(
         rf"(?P<trigger>\b(?:{weak})\s+)(?P<name>{WORD})", re.IGNORECASE
     )
-    first_names = frozenset(_fold(str(name)) for name in raw["first_names"])
+    first_names = frozenset(fold(str(name)) for name in raw["first_names"])
     return strong_pattern, weak_pattern, first_names
 
 
@@ -95,8 +90,8 @@ def _phrase_pattern(phrase: str) -> str:
     for word in str(phrase).split():
         letters = [
             (
-                f"[{re.escape(char)}{re.escape(_fold(char))}]"
-                if _fold(char) != char.lower()
+                f"[{re.escape(char)}{re.escape(fold(char))}]"
+                if fold(char) != char.lower()
                 else re.escape(char)
             )
             for char in word
@@ -129,7 +124,7 @@ def _redact_after_weak_trigger(match: "re.Match[str]") -> str:
 def _is_listed_first_name(word: str, first_names: FrozenSet[str]) -> bool:
     if not word[:1].isupper():
         return False
-    folded = _fold(word)
+    folded = fold(word)
     return any(
         folded.endswith(ending) and folded[: len(folded) - len(ending)] in first_names
         for ending in CASE_ENDINGS

@@ -10,6 +10,7 @@ from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.core.events import ActionExecuted, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
+from bot.server.rasa_internals import max_event_history
 from bot.stores.health import StoreHealth
 from bot.stores.redaction import redacted_event
 
@@ -77,7 +78,7 @@ class PrivateSQLTrackerStore(SQLTrackerStore):
             tracker.sender_id,
             [redacted_event(event) for event in tracker.events],
             slots,
-            tracker._max_event_history,
+            max_event_history(tracker),
         )
 
     async def delete(self, sender_id: Text) -> int:
@@ -122,5 +123,5 @@ class PrivateSQLTrackerStore(SQLTrackerStore):
         try:
             with self.session_scope() as session:
                 session.execute(sa.text("SELECT 1"))
-        except Exception as error:  # noqa: BLE001 - any failure means degraded
+        except Exception as error:
             self.health.failed(error)

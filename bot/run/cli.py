@@ -1,0 +1,188 @@
+"""`make run` and `make shell`: start the action server and Rasa, stop them cleanly.
+
+python -m bot.run.cli run      # REST + web chat (+ Telegram/Messenger when configured)
+python -m bot.run.cli shell    # talk in the terminal
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+from typing import Dict, List, Optional
+
+import yaml
+
+from bot.channels.registry import enabled_channel_credentials
+from bot.run.training import ROOT, ensure_model
+
+VAR = ROOT / "var"
+BIN = Path(sys.executable).parent
+
+
+def _env() -> Dict[str, str]:
+    return {
+        **os.environ,
+        "RASA_TELEMETRY_ENABLED": "false",
+        "PYTHONPATH": str(ROOT),
+        "TF_CPP_MIN_LOG_LEVEL": "2",
+        "SQLALCHEMY_SILENCE_UBER_WARNING": "1",
+    }
+
+
+def check_dataset() -> None:
+    """Stop before anything starts when the referral dataset is malformed."""
+    from referrals import DatasetError, load_dataset
+
+    try:
+        load_dataset()
+    except DatasetError as error:
+        sys.exit(f"error: the referral dataset is invalid: {error}")
+
+
+def wait_until_up(url: str, process: subprocess.Popen, seconds: float) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            sys.exit(
+                f"error: the server for {url} exited with code {process.returncode}"
+            )
+        try:
+            with urllib.request.urlopen(url, timeout=1):
+                return
+        except (urllib.error.URLError, ConnectionError, OSError):
+            time.sleep(0.3)
+    sys.exit(f"error: {url} did not answer within {seconds:.0f} s")
+
+
+def runtime_credentials() -> Path:
+    """credentials.yml plus the channels whose environment variables are set."""
+    with (ROOT / "credentials.yml").open(encoding="utf-8") as handle:
+        credentials = yaml.safe_load(handle) or {}
+    credentials.update(enabled_channel_credentials(os.environ))
+    VAR.mkdir(exist_ok=True)
+    path = VAR / "credentials.runtime.yml"
+    path.write_text(yaml.safe_dump(credentials, sort_keys=False), encoding="utf-8")
+    return path
+
+
+def start_action_server(port: int) -> subprocess.Popen:
+    """`python -m actions.server`: loopback unless ACTION_SERVER_HOST is set."""
+    return subprocess.Popen(
+        [str(BIN / "python"), "-m", "actions.server", "--port", str(port)],
+        cwd=ROOT,
+        env=_env(),
+    )
+
+
+def runtime_endpoints(action_port: int) -> Path:
+    """endpoints.yml with the action server's port and, when ACTION_SERVER_SECRET
+    is set, its secret header. The header value is written as
+    `${ACTION_SERVER_SECRET}`, which Rasa expands, so the secret is not on disk."""
+    with (ROOT / "endpoints.yml").open(encoding="utf-8") as handle:
+        endpoints = yaml.safe_load(handle) or {}
+    action_endpoint = endpoints.setdefault("action_endpoint", {})
+    action_endpoint["url"] = f"http://127.0.0.1:{action_port}/webhook"
+    if os.environ.get("ACTION_SERVER_SECRET"):
+        action_endpoint["headers"] = {
+            "X-Action-Server-Secret": "${ACTION_SERVER_SECRET}"
+        }
+    VAR.mkdir(exist_ok=True)
+    path = VAR / "endpoints.runtime.yml"
+    path.write_text(yaml.safe_dump(endpoints, sort_keys=False), encoding="utf-8")
+    return path
+
+
+def api_arguments() -> List[str]:
+    """Rasa's HTTP API is off unless RASA_API_TOKEN is set (never printed)."""
+    token = os.environ.get("RASA_API_TOKEN")
+    return ["--enable-api", "--auth-token", token] if token else []
+
+
+def rasa_command(
+    kind: str, model: Path, host: str, port: int, action_port: int = 5055
+) -> List[str]:
+    common = ["--model", str(model), "--endpoints", str(runtime_endpoints(action_port))]
+    if kind == "shell":
+        return [str(BIN / "rasa"), "shell", *common]
+    return [
+        str(BIN / "rasa"),
+        "run",
+        *common,
+        "--credentials",
+        str(runtime_credentials()),
+        "--interface",
+        host,
+        "--port",
+        str(port),
+        *api_arguments(),
+    ]
+
+
+def stop(processes: List[subprocess.Popen]) -> None:
+    for process in processes:
+        if process.poll() is None:
+            process.send_signal(signal.SIGTERM)
+    for process in processes:
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
+def stop_on_signals() -> None:
+    """Ctrl-C and SIGTERM (a service manager, `kill`) both raise KeyboardInterrupt,
+    even when the shell that started us made background jobs ignore SIGINT."""
+    signal.signal(signal.SIGINT, _interrupt)
+    signal.signal(signal.SIGTERM, _interrupt)
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    stop_on_signals()
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("command", choices=["run", "shell"])
+    parser.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"))
+    parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", 5005)))
+    parser.add_argument("--action-port", type=int, default=5055)
+    args = parser.parse_args(argv)
+
+    check_dataset()
+    model = ensure_model()
+    VAR.mkdir(exist_ok=True)
+    processes: List[subprocess.Popen] = []
+    try:
+        actions = start_action_server(args.action_port)
+        processes.append(actions)
+        wait_until_up(f"http://127.0.0.1:{args.action_port}/health", actions, 60)
+        rasa = subprocess.Popen(
+            rasa_command(args.command, model, args.host, args.port, args.action_port),
+            cwd=ROOT,
+            env=_env(),
+        )
+        processes.append(rasa)
+        if args.command == "run":
+            local = args.host in ("127.0.0.1", "0.0.0.0")
+            base = f"http://{'localhost' if local else args.host}:{args.port}"
+            wait_until_up(f"http://127.0.0.1:{args.port}/", rasa, 120)
+            print(f"\nREST: POST {base}/webhooks/rest/webhook", flush=True)
+            print(f"Web chat: {base}/webhooks/webchat/", flush=True)
+            print("Press Ctrl-C to stop.", flush=True)
+        return rasa.wait()
+    except KeyboardInterrupt:
+        return 0
+    finally:
+        stop(processes)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

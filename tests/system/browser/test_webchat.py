@@ -1,0 +1,363 @@
+"""The web chat in a real browser, as a child on a phone would use it.
+
+Headless Chromium at 360 x 740 px talks to the real Rasa server (trained model,
+action server, SQLite tracker store). Quick exit lands on a stand-in of the neutral
+site; no request leaves the machine.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+from typing import Any, Dict, List
+
+import pytest
+from playwright.sync_api import (
+    Browser,
+    BrowserContext,
+    Dialog,
+    Page,
+    WebSocketRoute,
+    expect,
+)
+
+from tests.system.browser.harness import (
+    AXE,
+    NEUTRAL_SITE,
+    ROOT,
+    EmbeddingSite,
+    WebChatServer,
+    new_context,
+)
+
+pytestmark = [pytest.mark.browser, pytest.mark.servers]
+
+DISCLOSURE = "nekdo me vydira ze posle moje nahe fotky vsem ve tride"
+HELPLINE = "116 111"
+INJECTION = "<img src=x onerror=alert(1)>"
+REPLY_SECONDS = 30_000  # ms: the first turn of a fresh server loads the NLU
+SCREENSHOT = ROOT / "results" / "webchat-360px.png"
+
+
+def open_chat(page: Page, server: WebChatServer) -> None:
+    page.goto(server.chat_url)
+    # The status line says "connecting" until the socket is open.
+    expect(page.locator("#status")).to_have_text("")
+
+
+def say(page: Page, text: str) -> None:
+    page.fill("#message", text)
+    page.keyboard.press("Enter")
+
+
+def bot_messages(page: Page) -> int:
+    return page.locator("#log .message.bot").count()
+
+
+def wait_for_reply_containing(page: Page, text: str) -> None:
+    reply = page.locator("#log .message.bot").filter(has_text=text).first
+    reply.wait_for(timeout=REPLY_SECONDS)
+
+
+def wait_for_more_replies(page: Page, than: int) -> None:
+    page.locator("#log .message.bot").nth(than).wait_for(timeout=REPLY_SECONDS)
+
+
+def wait_until_stored(server: WebChatServer, known: Dict[str, int]) -> str:
+    """The id of the one conversation stored since `known` was read."""
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        new = set(server.stored_events()) - set(known)
+        if new:
+            assert len(new) == 1, new
+            return new.pop()
+        time.sleep(0.2)
+    raise AssertionError("the conversation was never stored")
+
+
+def disclose(page: Page) -> None:
+    say(page, DISCLOSURE)
+    wait_for_reply_containing(page, HELPLINE)
+
+
+# -- a conversation ---------------------------------------------------------------
+
+
+def test_a_disclosure_is_answered_with_the_helpline(
+    page: Page, webchat_server: WebChatServer
+) -> None:
+    open_chat(page, webchat_server)
+    disclose(page)
+    expect(page.locator("#log .message.user")).to_have_text([f"Ty: {DISCLOSURE}"])
+    log = page.locator("#log")
+    expect(log).to_have_attribute("role", "log")
+    expect(log).to_have_attribute("aria-live", "polite")
+
+
+def test_a_bot_button_is_a_button_that_sends_its_text(
+    page: Page, webchat_server: WebChatServer
+) -> None:
+    open_chat(page, webchat_server)
+    disclose(page)
+    choice = page.locator("#log button.choice").first
+    choice.wait_for(timeout=REPLY_SECONDS)
+    title = choice.inner_text()
+    replies = bot_messages(page)
+
+    choice.click()
+
+    expect(page.locator("#log .message.user").last).to_have_text(f"Ty: {title}")
+    wait_for_more_replies(page, replies)
+    expect(choice).to_be_disabled()
+
+
+def test_bot_text_is_shown_as_text_and_links_open_safely(
+    page: Page, webchat_server: WebChatServer
+) -> None:
+    """A bot message with markup, a link and a script URL, injected into the socket."""
+    sockets: List[WebSocketRoute] = []
+    sent: List[str] = []
+
+    def through(ws: WebSocketRoute) -> None:
+        server = ws.connect_to_server()
+        ws.on_message(lambda frame: (sent.append(str(frame)), server.send(frame)))
+        sockets.append(ws)
+
+    page.route_web_socket(re.compile(r"/socket\.io/"), through)
+    open_chat(page, webchat_server)
+    message = {
+        "text": "<b>Pozor</b> https://example.org/help. javascript:alert(1) hotovo",
+        "quick_replies": [{"title": "<i>Ano</i>", "payload": "ano"}],
+    }
+    sockets[0].send("42" + json.dumps(["bot_uttered", message]))
+
+    bubble = page.locator("#log .message.bot").last
+    expect(bubble).to_have_text(f"Poradce: {message['text']}")
+    assert page.locator("#log b, #log i, #log script").count() == 0
+    link = bubble.locator("a")
+    expect(link).to_have_count(1)
+    expect(link).to_have_text("https://example.org/help")
+    expect(link).to_have_attribute("href", "https://example.org/help")
+    expect(link).to_have_attribute("target", "_blank")
+    expect(link).to_have_attribute("rel", "noopener noreferrer")
+
+    page.locator("#log button.choice", has_text="<i>Ano</i>").click()
+    expect(page.locator("#log .message.user").last).to_have_text("Ty: <i>Ano</i>")
+    for _ in range(50):
+        events = [json.loads(f[2:]) for f in sent if f.startswith('42["user_uttered"')]
+        if events:
+            break
+        page.wait_for_timeout(100)
+    assert [data["message"] for _, data in events] == ["ano"]
+
+
+def test_html_in_a_message_is_shown_literally_and_runs_nothing(
+    page: Page, webchat_server: WebChatServer, dialogs: List[Dialog]
+) -> None:
+    open_chat(page, webchat_server)
+    replies = bot_messages(page)
+    say(page, INJECTION)
+    wait_for_more_replies(page, replies)
+    expect(page.locator("#log .message.user")).to_have_text([f"Ty: {INJECTION}"])
+    assert page.locator("#log img").count() == 0
+    assert dialogs == []
+
+
+# -- quick exit -------------------------------------------------------------------
+
+
+def assert_left_for_good(page: Page, server: WebChatServer) -> None:
+    page.wait_for_url(f"{NEUTRAL_SITE}**")
+    page.go_back()
+    assert "/webhooks/webchat" not in page.url
+    assert page.url.rstrip("/") in (server.url, NEUTRAL_SITE.rstrip("/"))
+
+
+def test_the_quick_exit_button_leaves_and_back_does_not_return(
+    page: Page, webchat_server: WebChatServer
+) -> None:
+    page.goto(f"{webchat_server.url}/")
+    open_chat(page, webchat_server)
+    disclose(page)
+    exit_button = page.locator("#quick-exit")
+    expect(exit_button).to_be_in_viewport()
+    exit_button.click()
+    assert_left_for_good(page, webchat_server)
+
+
+def test_escape_twice_leaves_and_back_does_not_return(
+    page: Page, webchat_server: WebChatServer
+) -> None:
+    page.goto(f"{webchat_server.url}/")
+    open_chat(page, webchat_server)
+    disclose(page)
+    page.keyboard.press("Escape")
+    page.wait_for_timeout(1_700)  # too slow for a double press: still here
+    assert page.url == webchat_server.chat_url
+    page.keyboard.press("Escape")
+    page.keyboard.press("Escape")
+    assert_left_for_good(page, webchat_server)
+
+
+# -- nothing on the device, nothing on the server ----------------------------------
+
+
+def test_nothing_is_stored_in_the_browser(
+    page: Page, context: BrowserContext, webchat_server: WebChatServer
+) -> None:
+    open_chat(page, webchat_server)
+    disclose(page)
+    stored = page.evaluate("""async () => ({
+            local: localStorage.length,
+            session: sessionStorage.length,
+            cookie: document.cookie,
+            indexedDB: (await indexedDB.databases()).length,
+            caches: (await caches.keys()).length,
+        })""")
+    assert stored == {
+        "local": 0,
+        "session": 0,
+        "cookie": "",
+        "indexedDB": 0,
+        "caches": 0,
+    }
+    assert context.cookies() == []
+    assert context.storage_state(indexed_db=True) == {"cookies": [], "origins": []}
+
+
+def test_delete_erases_the_conversation_on_the_server_and_on_the_page(
+    page: Page, webchat_server: WebChatServer
+) -> None:
+    known = webchat_server.stored_events()
+    open_chat(page, webchat_server)
+    disclose(page)
+    conversation = wait_until_stored(webchat_server, known)
+    assert webchat_server.stored_events()[conversation] > 0
+
+    page.click("#delete")
+    page.click("#delete-yes")
+
+    expect(page.locator("#status")).to_have_text("Konverzace je smazaná.")
+    expect(page.locator("#log > *")).to_have_count(0)
+    assert conversation not in webchat_server.stored_events()
+
+
+# -- phone, keyboard, screen reader, languages -------------------------------------
+
+
+def test_a_360_px_phone_needs_no_horizontal_scrolling(
+    page: Page, webchat_server: WebChatServer
+) -> None:
+    open_chat(page, webchat_server)
+    disclose(page)
+    replies = bot_messages(page)
+    say(page, "x" * 300 + " https://example.org/" + "a" * 200)
+    wait_for_more_replies(page, replies)
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    expect(page.locator("#quick-exit")).to_be_in_viewport()
+    expect(page.locator("#message")).to_be_in_viewport()
+    SCREENSHOT.parent.mkdir(exist_ok=True)
+    page.screenshot(path=str(SCREENSHOT))
+
+
+def test_the_chat_works_by_keyboard_alone(
+    page: Page, webchat_server: WebChatServer
+) -> None:
+    open_chat(page, webchat_server)
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.id") == "quick-exit"
+    for _ in range(10):
+        if page.evaluate("document.activeElement.id") == "message":
+            break
+        page.keyboard.press("Tab")
+    page.keyboard.type(DISCLOSURE)
+    page.keyboard.press("Enter")
+    wait_for_reply_containing(page, HELPLINE)
+    page.locator("#log button.choice").first.wait_for(timeout=REPLY_SECONDS)
+    replies = bot_messages(page)
+
+    page.keyboard.press("Shift+Tab")  # from the message box to the last choice
+    focused = page.evaluate("document.activeElement.className")
+    assert focused == "choice"
+    title = page.evaluate("document.activeElement.textContent")
+    page.keyboard.press("Enter")
+
+    expect(page.locator("#log .message.user").last).to_have_text(f"Ty: {title}")
+    wait_for_more_replies(page, replies)
+
+
+def axe_violations(page: Page) -> List[Dict[str, Any]]:
+    page.add_script_tag(path=str(AXE))
+    result = page.evaluate("axe.run(document)")
+    return [
+        {
+            "id": v["id"],
+            "impact": v["impact"],
+            "nodes": [n["target"] for n in v["nodes"]],
+        }
+        for v in result["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]
+
+
+def test_axe_finds_no_serious_or_critical_violations(
+    browser: Browser, webchat_server: WebChatServer
+) -> None:
+    # bypass_csp: the page's policy would refuse the injected axe script.
+    context = new_context(browser, locale="cs-CZ", bypass_csp=True)
+    page = context.new_page()
+    try:
+        open_chat(page, webchat_server)
+        disclose(page)
+        page.locator("#log button.choice").first.wait_for(timeout=REPLY_SECONDS)
+        assert axe_violations(page) == []
+        page.click("#delete")  # the confirmation bar open
+        assert axe_violations(page) == []
+    finally:
+        context.close()
+
+
+def test_the_interface_follows_the_browser_language_and_toggles(
+    browser: Browser, webchat_server: WebChatServer
+) -> None:
+    context = new_context(browser, locale="en-GB")
+    page = context.new_page()
+    try:
+        open_chat(page, webchat_server)
+        expect(page.locator("html")).to_have_attribute("lang", "en")
+        expect(page.locator("#quick-exit")).to_contain_text("Quick exit")
+        page.click("#language")
+        expect(page.locator("html")).to_have_attribute("lang", "cs")
+        expect(page.locator("#quick-exit")).to_contain_text("Rychle pryč")
+        expect(page.locator("#send")).to_have_text("Odeslat")
+    finally:
+        context.close()
+
+
+# -- the widget on another site ----------------------------------------------------
+
+
+def test_the_widget_chats_from_another_site_and_quick_exit_leaves_that_site(
+    page: Page, webchat_server: WebChatServer, embedding_site: EmbeddingSite
+) -> None:
+    page.goto(f"{embedding_site.url}/help.html")
+    page.get_by_role("button", name="Support chat").click()
+    chat = page.frame_locator("iframe")
+    chat.locator("#message").fill(DISCLOSURE)
+    chat.locator("#message").press("Enter")
+    chat.locator("#log .message.bot").filter(has_text=HELPLINE).first.wait_for(
+        timeout=REPLY_SECONDS
+    )
+    chat.locator("#quick-exit").click()
+    page.wait_for_url(f"{NEUTRAL_SITE}**")
+
+
+def test_escape_twice_on_the_embedding_site_leaves_it(
+    page: Page, webchat_server: WebChatServer, embedding_site: EmbeddingSite
+) -> None:
+    page.goto(f"{embedding_site.url}/help.html")
+    page.get_by_role("button", name="Support chat").wait_for()
+    page.keyboard.press("Escape")
+    page.keyboard.press("Escape")
+    page.wait_for_url(f"{NEUTRAL_SITE}**")

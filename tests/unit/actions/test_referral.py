@@ -1,0 +1,185 @@
+"""The custom actions, run as the action server runs them: real Tracker, dispatcher."""
+
+from __future__ import annotations
+
+from typing import List
+
+import pytest
+from rasa.core.channels.channel import CollectingOutputChannel
+from rasa_sdk.events import SlotSet
+
+from actions.conversation import ActionDeleteConversation, ActionFollowUp
+from actions.referral import ActionNotSure, ActionReferToHelp, ActionSafetyNet
+from referrals import load_dataset
+
+# message intent -> the numbers the FIRST reply must name, in this order.
+FIRST_REPLY_NUMBERS = [
+    ("sextortion", ["116 111", "158"]),
+    ("images_shared", ["116 111", "158"]),
+    ("grooming", ["116 111", "158"]),
+    ("immediate_danger", ["112", "158"]),
+    ("suicidal_thoughts", ["116 111", "112"]),
+    ("ask_rights", ["116 006"]),
+    ("parent_teacher", ["158"]),
+    ("bystander", ["116 111"]),
+    ("request_human", ["116 111"]),
+    ("out_of_scope", ["116 111"]),
+]
+
+
+def texts(dispatcher) -> List[str]:
+    return [message["text"] for message in dispatcher.messages]
+
+
+async def as_a_channel_delivers(dispatcher) -> List[str]:
+    """The bubbles a Rasa channel sends: it cuts button-less texts at blank lines."""
+    channel = CollectingOutputChannel()
+    for message in dispatcher.messages:
+        await channel.send_response("child", message)
+    return [message["text"] for message in channel.messages]
+
+
+def in_order(text: str, numbers: List[str]) -> bool:
+    positions = [text.find(number) for number in numbers]
+    return all(p >= 0 for p in positions) and positions == sorted(positions)
+
+
+@pytest.mark.parametrize("language", ["cs", "en"])
+@pytest.mark.parametrize("intent,numbers", FIRST_REPLY_NUMBERS)
+async def test_first_reply_names_the_helplines_in_order(
+    intent, numbers, language, make_tracker, dispatcher, domain
+):
+    tracker = make_tracker(intent, language=language)
+
+    events = await ActionReferToHelp().run(dispatcher, tracker, domain)
+
+    first = texts(dispatcher)[0]
+    assert in_order(first, numbers), first
+    delivered_first = (await as_a_channel_delivers(dispatcher))[0]
+    assert in_order(delivered_first, numbers), delivered_first
+    situation = load_dataset().situations[intent]
+    assert first.startswith(situation.text[language])
+    assert events == [
+        SlotSet("language", language),
+        SlotSet("situation", intent),
+        SlotSet("pending_question", situation.follow_up),
+    ]
+
+
+@pytest.mark.parametrize("language,other", [("cs", "en"), ("en", "cs")])
+async def test_reply_follows_the_language_of_the_message(
+    language, other, make_tracker, dispatcher, domain
+):
+    # The conversation was in one language; the latest message is in the other.
+    tracker = make_tracker("sextortion", language=other)
+    tracker.latest_message["language"] = language
+
+    await ActionReferToHelp().run(dispatcher, tracker, domain)
+
+    expected = load_dataset().situations["sextortion"].text[language]
+    assert texts(dispatcher)[0].startswith(expected)
+
+
+async def test_sextortion_asks_whether_the_child_is_safe_after_the_help(
+    make_tracker, dispatcher, domain
+):
+    dataset = load_dataset()
+    tracker = make_tracker("sextortion", language="en")
+
+    await ActionReferToHelp().run(dispatcher, tracker, domain)
+
+    last = dispatcher.messages[-1]
+    assert last["text"] == dataset.template("safety_question", "en")
+    assert [b["title"] for b in last["buttons"]] == dataset.buttons("yes_no", "en")
+    assert all(b["payload"] == b["title"] for b in last["buttons"])
+
+
+async def test_unknown_intent_gets_not_sure_with_buttons_and_116_111(
+    make_tracker, dispatcher, domain
+):
+    tracker = make_tracker("some_intent_nobody_trained", language="cs")
+
+    events = await ActionReferToHelp().run(dispatcher, tracker, domain)
+
+    assert "116 111" in texts(dispatcher)[0]
+    titles = [b["title"] for b in dispatcher.messages[-1]["buttons"]]
+    assert titles == load_dataset().buttons("main_situations", "cs")
+    assert events[1] == SlotSet("situation", "not_sure")
+
+
+@pytest.mark.parametrize("language", ["cs", "en"])
+async def test_not_sure_offers_main_situations(
+    language, make_tracker, dispatcher, domain
+):
+    await ActionNotSure().run(
+        dispatcher, make_tracker("nlu_fallback", language=language), domain
+    )
+
+    assert "116 111" in texts(dispatcher)[0]
+    titles = [b["title"] for b in dispatcher.messages[-1]["buttons"]]
+    assert titles == load_dataset().buttons("main_situations", language)
+
+
+@pytest.mark.parametrize("language", ["cs", "en"])
+async def test_safety_net_names_116_111_and_emergency_numbers(
+    language, make_tracker, dispatcher, domain
+):
+    await ActionSafetyNet().run(
+        dispatcher, make_tracker("greet", language=language), domain
+    )
+
+    first = texts(dispatcher)[0]
+    assert "116 111" in first and ("112" in first or "158" in first)
+
+
+@pytest.mark.parametrize("answer", ["deny", "dont_know"])
+async def test_not_safe_answer_gets_112_then_158(
+    answer, make_tracker, dispatcher, domain
+):
+    tracker = make_tracker(
+        answer, language="cs", slots={"pending_question": "safety_check"}
+    )
+
+    events = await ActionFollowUp().run(dispatcher, tracker, domain)
+
+    assert in_order(texts(dispatcher)[0], ["112", "158"])
+    assert events == [
+        SlotSet("language", "cs"),
+        SlotSet("situation", "not_safe"),
+        SlotSet("pending_question", None),
+    ]
+
+
+async def test_safe_answer_offers_more_topics(make_tracker, dispatcher, domain):
+    dataset = load_dataset()
+    tracker = make_tracker(
+        "affirm", language="en", slots={"pending_question": "safety_check"}
+    )
+
+    events = await ActionFollowUp().run(dispatcher, tracker, domain)
+
+    assert texts(dispatcher) == [dataset.template("glad_safe", "en")]
+    titles = [b["title"] for b in dispatcher.messages[0]["buttons"]]
+    assert titles == dataset.buttons("more_topics", "en")
+    assert events == [SlotSet("language", "en"), SlotSet("pending_question", None)]
+
+
+async def test_yes_without_a_question_asks_what_else(make_tracker, dispatcher, domain):
+    events = await ActionFollowUp().run(
+        dispatcher, make_tracker("affirm", language="cs"), domain
+    )
+
+    assert texts(dispatcher) == [load_dataset().template("anything_else", "cs")]
+    assert events == [SlotSet("language", "cs"), SlotSet("pending_question", None)]
+
+
+async def test_delete_confirms_and_leaves_erasing_to_the_store(
+    make_tracker, dispatcher, domain
+):
+    tracker = make_tracker("delete_conversation", language="en")
+
+    events = await ActionDeleteConversation().run(dispatcher, tracker, domain)
+
+    expected = load_dataset().situations["conversation_deleted"].text["en"]
+    assert texts(dispatcher)[0].startswith(expected)
+    assert events == []

@@ -1,0 +1,134 @@
+"""The NLU training data (data/nlu/) and the held-out test set (tests/nlu/).
+
+The held-out set measures how the assistant understands messages it has never
+seen, so none of its examples may be a training example, not even with another
+case, other diacritics or other punctuation. Button titles are checked in
+test_referral_dataset.py.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from pathlib import Path
+from typing import Dict, List, Set, Tuple
+
+import pytest
+from ruamel.yaml import YAML
+
+from referrals.text import fold as fold_text
+from tests.support import ROOT
+
+TRAINING_FILES = sorted((ROOT / "data" / "nlu").glob("*.yml"))
+HELD_OUT_FILES = {
+    "cs": ROOT / "tests" / "nlu" / "test_nlu_cs.yml",
+    "en": ROOT / "tests" / "nlu" / "test_nlu_en.yml",
+}
+BLIND_FILE = ROOT / "tests" / "nlu_blind" / "test_critical_blind.yml"
+CRITICAL_INTENTS = ("immediate_danger", "suicidal_thoughts")
+HELD_OUT_MIN = 8
+HELD_OUT_CRITICAL_MIN = 15
+# Rasa's entity annotation, "[text](entity)" or "[text]{...}": the data has none.
+ENTITY_ANNOTATION = re.compile(r"\[[^\]]*\]\s*[({]")
+
+yaml = YAML(typ="safe")
+Example = Tuple[str, str]  # (intent, text)
+
+
+def fold(text: str) -> str:
+    """`Vydírá mě!` -> `vydira me`: how two examples are compared."""
+    return " ".join(re.sub(r"[^\w\s]", " ", fold_text(text)).split())
+
+
+def load_examples(*paths: Path) -> List[Example]:
+    examples: List[Example] = []
+    for path in paths:
+        for item in (yaml.load(path) or {}).get("nlu", []):
+            for line in str(item.get("examples", "")).splitlines():
+                if line.strip().startswith("- "):
+                    examples.append((item["intent"], line.strip()[2:].strip()))
+    return examples
+
+
+def domain_intents() -> Set[str]:
+    return set(yaml.load(ROOT / "domain.yml")["intents"])
+
+
+TRAINING = load_examples(*TRAINING_FILES)
+
+
+def test_training_data_has_exactly_the_domain_intents() -> None:
+    assert {intent for intent, _ in TRAINING} == domain_intents()
+
+
+def test_training_files_are_split_by_topic() -> None:
+    topics = [path.stem for path in TRAINING_FILES]
+    assert sorted(topics) == ["conversation", "disclosures", "topics", "urgent"]
+
+
+def test_no_example_belongs_to_two_intents() -> None:
+    owner: Dict[str, str] = {}
+    clashes = []
+    for intent, text in TRAINING:
+        first = owner.setdefault(fold(text), intent)
+        if first != intent:
+            clashes.append(f"{text!r}: {first} and {intent}")
+    assert clashes == []
+
+
+def test_no_example_has_entity_annotations() -> None:
+    annotated = [text for _, text in TRAINING if ENTITY_ANNOTATION.search(text)]
+    assert annotated == []
+
+
+@pytest.mark.parametrize(
+    "intent, text",
+    [
+        ("immediate_danger", "he's outside my door"),
+        ("immediate_danger", "je u nás doma"),
+        ("immediate_danger", "bojím se, že mi ublíží teď"),
+        ("immediate_danger", "someone is hurting me right now"),
+        ("suicidal_thoughts", "nechci už žít"),
+        ("suicidal_thoughts", "chci to skoncit"),
+        ("suicidal_thoughts", "i want to disappear forever"),
+        ("suicidal_thoughts", "chci se zabít"),
+        ("suicidal_thoughts", "uz to nezvladam, chci umrit"),
+        ("suicidal_thoughts", "kill myself"),
+        ("suicidal_thoughts", "kms"),
+    ],
+)
+def test_a_message_that_must_never_be_missed_is_trained(intent: str, text: str) -> None:
+    assert (intent, text) in TRAINING
+
+
+@pytest.mark.parametrize("language", sorted(HELD_OUT_FILES))
+def test_held_out_examples_are_never_training_examples(language: str) -> None:
+    trained = {fold(text) for _, text in TRAINING}
+    held_out = load_examples(HELD_OUT_FILES[language])
+    assert [text for _, text in held_out if fold(text) in trained] == []
+
+
+@pytest.mark.parametrize("language", sorted(HELD_OUT_FILES))
+def test_held_out_set_covers_every_intent(language: str) -> None:
+    counts = Counter(intent for intent, _ in load_examples(HELD_OUT_FILES[language]))
+    assert set(counts) == domain_intents()
+    too_few = {
+        intent: count
+        for intent, count in counts.items()
+        if count
+        < (HELD_OUT_CRITICAL_MIN if intent in CRITICAL_INTENTS else HELD_OUT_MIN)
+    }
+    assert too_few == {}
+
+
+def test_held_out_examples_are_not_repeated() -> None:
+    folded = [fold(text) for _, text in load_examples(*HELD_OUT_FILES.values())]
+    assert [text for text, count in Counter(folded).items() if count > 1] == []
+
+
+def test_blind_examples_are_never_training_or_held_out_examples() -> None:
+    seen = {fold(text) for _, text in TRAINING}
+    seen |= {fold(text) for _, text in load_examples(*HELD_OUT_FILES.values())}
+    blind = load_examples(BLIND_FILE)
+    assert {intent for intent, _ in blind} <= domain_intents()
+    assert [text for _, text in blind if fold(text) in seen] == []

@@ -1,0 +1,284 @@
+/*
+ * The web chat page. Privacy rules this file keeps:
+ * - nothing is stored in the browser: the session id lives in a variable only
+ *   (no localStorage, sessionStorage, cookies or IndexedDB);
+ * - every message is put on the page with textContent, never as HTML;
+ * - quick exit (button, or Esc twice) clears the page and replaces it in the
+ *   history with a neutral site, so Back does not come back here.
+ */
+(function () {
+  "use strict";
+
+  var ESC_WINDOW_MS = 1500;
+  var LINK_PATTERN = /https?:\/\/[^\s<>"']+/g;
+  var TRAILING_PUNCTUATION = /[.,;:!?)\]}'"»“”]+$/;
+
+  var config = JSON.parse(
+    document.querySelector('meta[name="webchat-config"]').getAttribute("content")
+  );
+  var params = new URLSearchParams(window.location.search);
+  var embedded = params.get("embed") === "1" && window.parent !== window;
+  var language = pickLanguage();
+  var sessionId = newSessionId();
+  var socket = null;
+  var exiting = false;
+  var lastEscape = 0;
+
+  var chat = document.querySelector(".chat");
+  var log = document.getElementById("log");
+  var input = document.getElementById("message");
+  var typing = document.getElementById("typing");
+  var status = document.getElementById("status");
+  var confirmBox = document.getElementById("delete-confirm");
+
+  function pickLanguage() {
+    var wanted = [params.get("lang")]
+      .concat(navigator.languages || [navigator.language])
+      .concat([document.documentElement.lang]);
+    for (var i = 0; i < wanted.length; i++) {
+      var code = String(wanted[i] || "").slice(0, 2).toLowerCase();
+      if (code === "sk") code = "cs";
+      if (config.strings[code]) return code;
+    }
+    return "cs";
+  }
+
+  function newSessionId() {
+    if (window.crypto.randomUUID) return window.crypto.randomUUID();
+    // randomUUID needs a secure context (https or localhost); same format otherwise.
+    var bytes = window.crypto.getRandomValues(new Uint8Array(16));
+    bytes[6] = (bytes[6] & 0x0f) | 0x40;
+    bytes[8] = (bytes[8] & 0x3f) | 0x80;
+    var hex = Array.prototype.map.call(bytes, function (b) {
+      return (b + 0x100).toString(16).slice(1);
+    }).join("");
+    return [hex.slice(0, 8), hex.slice(8, 12), hex.slice(12, 16), hex.slice(16, 20),
+      hex.slice(20)].join("-");
+  }
+
+  function t(key) {
+    return config.strings[language][key] || config.strings.cs[key] || "";
+  }
+
+  function applyLanguage() {
+    document.documentElement.lang = language;
+    document.title = t("title");
+    document.querySelectorAll("[data-text]").forEach(function (el) {
+      el.textContent = t(el.getAttribute("data-text"));
+    });
+    document.querySelectorAll("[data-label]").forEach(function (el) {
+      el.setAttribute("aria-label", t(el.getAttribute("data-label")));
+    });
+    document.querySelectorAll("[data-placeholder]").forEach(function (el) {
+      el.setAttribute("placeholder", t(el.getAttribute("data-placeholder")));
+    });
+    var toggle = document.getElementById("language");
+    toggle.lang = language === "cs" ? "en" : "cs";
+    document.querySelectorAll(".speaker").forEach(function (el) {
+      el.textContent = t(el.getAttribute("data-speaker")) + " ";
+    });
+  }
+
+  // -- messages -----------------------------------------------------------------
+
+  function speaker(key) {
+    var label = document.createElement("span");
+    label.className = "speaker visually-hidden";
+    label.setAttribute("data-speaker", key);
+    label.textContent = t(key) + " ";
+    return label;
+  }
+
+  function safeLink(raw) {
+    var url;
+    try {
+      url = new URL(raw);
+    } catch (error) {
+      return null;
+    }
+    if (url.protocol !== "http:" && url.protocol !== "https:") return null;
+    var link = document.createElement("a");
+    link.href = url.href;
+    link.target = "_blank";
+    link.rel = "noopener noreferrer";
+    link.textContent = raw;
+    return link;
+  }
+
+  // Text with its http(s) links as anchors; everything else stays plain text.
+  function appendLinkified(parent, text) {
+    var position = 0;
+    text.replace(LINK_PATTERN, function (match, offset) {
+      var raw = match.replace(TRAILING_PUNCTUATION, "");
+      var link = safeLink(raw);
+      if (!link) return match;
+      parent.appendChild(document.createTextNode(text.slice(position, offset)));
+      parent.appendChild(link);
+      position = offset + raw.length;
+      return match;
+    });
+    parent.appendChild(document.createTextNode(text.slice(position)));
+  }
+
+  function showLatest() {
+    chat.scrollTop = chat.scrollHeight;
+  }
+
+  function addBubble(who, text) {
+    var bubble = document.createElement("div");
+    bubble.className = "message " + who;
+    bubble.appendChild(speaker(who === "user" ? "you" : "assistant"));
+    var body = document.createElement("span");
+    if (who === "bot") appendLinkified(body, text);
+    else body.textContent = text;
+    bubble.appendChild(body);
+    log.appendChild(bubble);
+    showLatest();
+    return bubble;
+  }
+
+  function addButtons(buttons) {
+    var group = document.createElement("div");
+    group.className = "choices";
+    group.setAttribute("role", "group");
+    group.setAttribute("aria-label", t("buttons_label"));
+    buttons.forEach(function (choice) {
+      var title = String(choice.title || "");
+      if (!title) return;
+      var button = document.createElement("button");
+      button.type = "button";
+      button.className = "choice";
+      button.textContent = title;
+      button.addEventListener("click", function () {
+        group.querySelectorAll("button").forEach(function (b) { b.disabled = true; });
+        send(String(choice.payload || title), title);
+      });
+      group.appendChild(button);
+    });
+    log.appendChild(group);
+    showLatest();
+  }
+
+  function onBotMessage(message) {
+    if (!message || typeof message !== "object") return;
+    typing.hidden = true;
+    if (typeof message.text === "string" && message.text) addBubble("bot", message.text);
+    var buttons = message.quick_replies || message.buttons;
+    if (Array.isArray(buttons) && buttons.length) addButtons(buttons);
+  }
+
+  function send(text, shown) {
+    text = text.trim();
+    if (!text || !socket) return;
+    addBubble("user", shown || text);
+    typing.hidden = false;
+    showLatest();
+    var data = { message: text, session_id: sessionId, lang: language };
+    socket.emit(config.userEvent, data);
+  }
+
+  // -- quick exit, delete -------------------------------------------------------
+
+  function clearConversation() {
+    log.replaceChildren();
+    input.value = "";
+    typing.hidden = true;
+  }
+
+  function quickExit() {
+    if (exiting) return;
+    exiting = true;
+    clearConversation();
+    document.body.replaceChildren();
+    if (socket) socket.disconnect();
+    socket = null;
+    if (embedded) {
+      // The widget on the embedding page leaves that page (it checks our origin).
+      // The page is already empty; it blanks itself a moment later, in case no
+      // widget listens. Navigating at once could drop the message (seen in CI).
+      window.parent.postMessage({ type: "webchat:quick-exit" }, "*");
+      setTimeout(function () { window.location.replace("about:blank"); }, 250);
+      return;
+    }
+    window.location.replace(config.exitUrl);
+  }
+
+  function onKeyDown(event) {
+    if (event.key !== "Escape") return;
+    var now = Date.now();
+    if (now - lastEscape <= ESC_WINDOW_MS) quickExit();
+    lastEscape = now;
+  }
+
+  function showConfirm(open) {
+    confirmBox.hidden = !open;
+    if (open) document.getElementById("delete-yes").focus();
+    else document.getElementById("delete").focus();
+  }
+
+  function onDeleted(answer) {
+    var ok = Boolean(answer && answer.ok);
+    if (ok) {
+      clearConversation();
+      sessionId = newSessionId();
+      socket.emit("session_request", { session_id: sessionId });
+    }
+    status.textContent = t(ok ? "deleted" : "delete_failed");
+  }
+
+  // -- wiring ---------------------------------------------------------------------
+
+  function connect() {
+    status.textContent = t("connecting");
+    var url = window.location.origin + (config.namespace === "/" ? "" : config.namespace);
+    socket = window.io(url, {
+      path: config.socketPath,
+      transports: ["websocket", "polling"],
+      withCredentials: false,
+    });
+    socket.on("connect", function () {
+      status.textContent = "";
+      socket.emit("session_request", { session_id: sessionId });
+    });
+    socket.on("disconnect", function () {
+      if (!exiting) status.textContent = t("offline");
+    });
+    socket.on("connect_error", function () {
+      status.textContent = t("offline");
+    });
+    socket.on(config.botEvent, onBotMessage);
+    socket.on(config.deletedEvent, onDeleted);
+  }
+
+  document.addEventListener("keydown", onKeyDown, true);
+  document.getElementById("quick-exit").addEventListener("click", quickExit);
+  document.getElementById("language").addEventListener("click", function () {
+    language = language === "cs" ? "en" : "cs";
+    applyLanguage();
+  });
+  document.getElementById("delete").addEventListener("click", function () {
+    showConfirm(true);
+  });
+  document.getElementById("delete-no").addEventListener("click", function () {
+    showConfirm(false);
+  });
+  document.getElementById("delete-yes").addEventListener("click", function () {
+    showConfirm(false);
+    if (socket) socket.emit("delete_conversation", {});
+  });
+  document.getElementById("composer").addEventListener("submit", function (event) {
+    event.preventDefault();
+    var text = input.value;
+    input.value = "";
+    send(text);
+  });
+  input.addEventListener("keydown", function (event) {
+    if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
+      event.preventDefault();
+      document.getElementById("composer").requestSubmit();
+    }
+  });
+
+  applyLanguage();
+  connect();
+})();
