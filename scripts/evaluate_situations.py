@@ -42,7 +42,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bot.training import ensure_model  # noqa: E402
+from bot.run.training import ensure_model  # noqa: E402
 
 SET_DIR = ROOT / "tests/nlu_situations"
 PARTS = ("dev", "sealed")
@@ -107,9 +107,8 @@ async def first_replies(model: Path, cases: List[Case]) -> Tuple[List[Outcome], 
     from rasa.core.agent import Agent
     from rasa.core.channels.channel import UserMessage
 
-    from actions.referral import situation_id_for_intent
-    from actions.rendering import situation_replies
     from referrals import load_dataset
+    from referrals.render import situation_replies
 
     dataset = load_dataset()
     agent = Agent.load(str(model))
@@ -128,7 +127,7 @@ async def first_replies(model: Path, cases: List[Case]) -> Tuple[List[Outcome], 
         parse = tracker.latest_message.parse_data
         intent = (parse.get("intent") or {}).get("name")
         if action == "action_refer_to_help":
-            situation = situation_id_for_intent(dataset, intent)
+            situation = dataset.situation_id_for_intent(intent) or NOT_SURE
         else:
             situation = ACTION_SITUATIONS.get(action, action)
         reply_lang = parse.get("language") or "cs"

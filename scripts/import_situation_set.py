@@ -24,7 +24,7 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tests.test_nlu_data import fold  # noqa: E402  (referrals.text after issue 9)
+from tests.unit.data.test_nlu_data import fold  # noqa: E402
 
 SET_DIR = ROOT / "tests" / "nlu_situations"
 SEALED_SHARE = 0.5
@@ -32,7 +32,7 @@ SEALED_SHARE = 0.5
 
 def training_texts() -> set:
     texts = set()
-    for path in (ROOT / "data" / "nlu").glob("*.yml"):
+    for path in (ROOT / "data" / "nlu").rglob("*.yml"):
         for item in (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("nlu", []):
             for line in str(item.get("examples", "")).splitlines():
                 if line.strip().startswith("- "):

@@ -19,12 +19,15 @@ from ruamel.yaml import YAML
 from referrals.text import fold as fold_text
 from tests.support import ROOT
 
-TRAINING_FILES = sorted((ROOT / "data" / "nlu").glob("*.yml"))
+# Czech and English examples in data/nlu/, Ukrainian in data/nlu/uk/, by topic.
+TRAINING_FILES = sorted((ROOT / "data" / "nlu").rglob("*.yml"))
+TOPICS = ["conversation", "disclosures", "legal", "topics", "urgent"]
 HELD_OUT_FILES = {
     "cs": ROOT / "tests" / "nlu" / "test_nlu_cs.yml",
     "en": ROOT / "tests" / "nlu" / "test_nlu_en.yml",
+    "uk": ROOT / "tests" / "nlu" / "test_nlu_uk.yml",
 }
-BLIND_FILE = ROOT / "tests" / "nlu_blind" / "test_critical_blind.yml"
+BLIND_FILES = sorted((ROOT / "tests" / "nlu_blind").glob("*.yml"))
 CRITICAL_INTENTS = ("immediate_danger", "suicidal_thoughts")
 HELD_OUT_MIN = 8
 HELD_OUT_CRITICAL_MIN = 15
@@ -61,9 +64,12 @@ def test_training_data_has_exactly_the_domain_intents() -> None:
     assert {intent for intent, _ in TRAINING} == domain_intents()
 
 
-def test_training_files_are_split_by_topic() -> None:
-    topics = [path.stem for path in TRAINING_FILES]
-    assert sorted(topics) == ["conversation", "disclosures", "topics", "urgent"]
+def test_training_files_are_split_by_topic_and_language() -> None:
+    folders = {path.parent.name for path in TRAINING_FILES}
+    assert folders == {"nlu", "uk"}
+    for folder in folders:
+        topics = [path.stem for path in TRAINING_FILES if path.parent.name == folder]
+        assert sorted(topics) == TOPICS
 
 
 def test_no_example_belongs_to_two_intents() -> None:
@@ -129,6 +135,6 @@ def test_held_out_examples_are_not_repeated() -> None:
 def test_blind_examples_are_never_training_or_held_out_examples() -> None:
     seen = {fold(text) for _, text in TRAINING}
     seen |= {fold(text) for _, text in load_examples(*HELD_OUT_FILES.values())}
-    blind = load_examples(BLIND_FILE)
+    blind = load_examples(*BLIND_FILES)
     assert {intent for intent, _ in blind} <= domain_intents()
     assert [text for _, text in blind if fold(text) in seen] == []

@@ -11,16 +11,15 @@ from __future__ import annotations
 
 import unicodedata
 from collections import Counter
-from pathlib import Path
 from typing import List
 
 import pytest
 import yaml
 
 from referrals import load_dataset
-from tests.test_nlu_data import TRAINING, fold
+from tests.support import ROOT
+from tests.unit.data.test_nlu_data import TRAINING, fold
 
-ROOT = Path(__file__).resolve().parents[1]
 SET_DIR = ROOT / "tests" / "nlu_situations"
 PARTS = ("dev", "sealed")
 PER_SITUATION_MIN = 50
