@@ -19,6 +19,14 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 from referrals.text import fold
 
 PHRASES_FILE = Path(__file__).with_name("critical_phrases.yml")
+# The key of the figures of speech removed before phrases are matched.
+IDIOMS = "idioms"
+# The key of the words that say a message is also about pictures.
+PICTURES = "pictures"
+CRITICAL_INTENTS = ("suicidal_thoughts", "immediate_danger")
+# Set on the parse data of a danger or suicide message that also speaks of
+# pictures: the reply then also says where help with the pictures is.
+ALSO_PICTURES = "also_pictures"
 
 
 def normalise(text: Text) -> Text:
@@ -28,12 +36,25 @@ def normalise(text: Text) -> Text:
 
 
 @functools.lru_cache(maxsize=1)
+def _phrases_file() -> Dict[Text, Dict[Text, List[Any]]]:
+    with PHRASES_FILE.open(encoding="utf-8") as handle:
+        return yaml.safe_load(handle)
+
+
+@functools.lru_cache(maxsize=1)
+def idiom_pattern() -> Pattern[Text]:
+    """Figures of speech that sound critical and are not ("my mum will kill me")."""
+    idioms = [str(p) for phrases in _phrases_file()[IDIOMS].values() for p in phrases]
+    return re.compile("|".join(f"(?:{idiom})" for idiom in idioms))
+
+
+@functools.lru_cache(maxsize=1)
 def critical_patterns() -> Tuple[Tuple[Text, Pattern[Text]], ...]:
     """(intent, pattern) in the order they are checked."""
-    with PHRASES_FILE.open(encoding="utf-8") as handle:
-        raw: Dict[Text, Dict[Text, List[Any]]] = yaml.safe_load(handle)
+    raw = _phrases_file()
     patterns = []
-    for intent, by_language in raw.items():
+    for intent in CRITICAL_INTENTS:
+        by_language = raw[intent]
         phrases = {
             normalise(str(p)) for phrases in by_language.values() for p in phrases
         }
@@ -42,9 +63,21 @@ def critical_patterns() -> Tuple[Tuple[Text, Pattern[Text]], ...]:
     return tuple(patterns)
 
 
+@functools.lru_cache(maxsize=1)
+def picture_pattern() -> Pattern[Text]:
+    words = {normalise(str(w)) for ws in _phrases_file()[PICTURES].values() for w in ws}
+    alternatives = "|".join(sorted(map(re.escape, words), key=len, reverse=True))
+    return re.compile(rf"(?:^|\s)(?:{alternatives})")
+
+
+def mentions_pictures(text: Text) -> bool:
+    """Whether the text speaks of photos, videos or nudes (word starts)."""
+    return bool(picture_pattern().search(normalise(text)))
+
+
 def critical_intent(text: Text) -> Optional[Text]:
     """The critical intent a phrase in `text` demands, if any."""
-    normalised = normalise(text)
+    normalised = idiom_pattern().sub(" ", normalise(text))
     for intent, pattern in critical_patterns():
         if pattern.search(normalised):
             return intent
@@ -69,7 +102,8 @@ class CriticalPhraseClassifier(GraphComponent):
         resource: Resource,
         execution_context: ExecutionContext,
     ) -> CriticalPhraseClassifier:
-        critical_patterns()  # fail at load, not at the first message
+        # Fail at load, not at the first message.
+        critical_patterns(), idiom_pattern(), picture_pattern()
         return cls()
 
     def process_training_data(self, training_data: TrainingData) -> TrainingData:
@@ -77,9 +111,16 @@ class CriticalPhraseClassifier(GraphComponent):
 
     def process(self, messages: List[Message]) -> List[Message]:
         for message in messages:
-            intent = critical_intent(message.get(TEXT) or "")
-            if intent is None:
-                continue
+            self._decide(message)
+            text = message.get(TEXT) or ""
+            chosen = (message.get(INTENT) or {}).get("name")
+            if chosen in CRITICAL_INTENTS and mentions_pictures(text):
+                message.set(ALSO_PICTURES, True, add_to_output=True)
+        return messages
+
+    def _decide(self, message: Message) -> None:
+        intent = critical_intent(message.get(TEXT) or "")
+        if intent is not None:
             # Also when the model already chose this intent: its confidence may be
             # low enough for the FallbackClassifier to replace it.
             decided = {"name": intent, "confidence": 1.0}
@@ -91,4 +132,3 @@ class CriticalPhraseClassifier(GraphComponent):
             message.set(INTENT, decided, add_to_output=True)
             message.set(INTENT_RANKING_KEY, [decided, *ranking], add_to_output=True)
             message.set("decided_by", self.__class__.__name__, add_to_output=True)
-        return messages

@@ -49,7 +49,8 @@ def test_language_hint_decides_only_when_the_text_does_not():
 CRITICAL = [
     ("uz nechci zit", "suicidal_thoughts"),
     ("Už nechci žít", "suicidal_thoughts"),
-    ("chci se zabit", None),  # word order differs: left to the statistical model
+    ("chci se zabit", "suicidal_thoughts"),
+    ("mam chut se zabít", "suicidal_thoughts"),
     ("myslim na sebevrazdu", "suicidal_thoughts"),
     ("I want to kill myself", "suicidal_thoughts"),
     ("i've been cutting myself again", "suicidal_thoughts"),
@@ -60,6 +61,15 @@ CRITICAL = [
     ("nekdo me vydira s fotkama", None),
     ("thanks, i feel better now", None),
     ("killing time before school", None),
+    # Threats said with the verb first or last; being beaten up later today.
+    ("rekl ze me zabije", "immediate_danger"),
+    ("po skole me zmlati", "immediate_danger"),
+    ("theyre gonna beat me up after school", "immediate_danger"),
+    # Figures of speech are left to the statistical model (README, "NLU figures").
+    ("my teacher is gonna kill me if i dont finish this", None),
+    ("my mom will literally kill me when she sees my grades", None),
+    ("mamka me zabije az uvidi znamky", None),
+    ("naši mě zabijou", None),
 ]
 
 
@@ -81,6 +91,25 @@ def test_critical_phrase_overrides_the_model_and_keeps_its_ranking():
         "thank",
     ]
     assert message.get("decided_by") == "CriticalPhraseClassifier"
+
+
+@pytest.mark.parametrize(
+    "text,intent,also_pictures",
+    [
+        ("he has my nudes and he is outside my door", "immediate_danger", True),
+        ("vydira me fotkama a uz nechci zit", "suicidal_thoughts", True),
+        ("i want to kill myself", "suicidal_thoughts", False),
+        ("nekdo me vydira s fotkama", "sextortion", False),
+    ],
+)
+def test_a_critical_message_about_pictures_is_marked(text, intent, also_pictures):
+    message = Message(data={"text": text})
+    message.set("intent", {"name": intent, "confidence": 0.9})
+
+    CriticalPhraseClassifier().process([message])
+
+    assert message.get("intent")["name"] == intent
+    assert bool(message.get("also_pictures")) is also_pictures
 
 
 @pytest.fixture(scope="module")
