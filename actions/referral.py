@@ -27,10 +27,22 @@ def refer(
     situation_id: Text,
     lang: Text,
     buttons: Optional[Text] = None,
+    also_pictures: bool = False,
 ) -> List[EventType]:
-    """Send a situation's replies and its follow-up question; return the slots."""
+    """Send a situation's replies and its follow-up question; return the slots.
+
+    `also_pictures`: the message was about danger or suicide and also about
+    pictures; after the urgent answer, say where help with the pictures is.
+    """
     dataset = load_dataset()
     replies = situation_replies(dataset, situation_id, lang, buttons)
+    if also_pictures:
+        replies.append(
+            Reply(
+                dataset.template("also_pictures", lang),
+                dataset.buttons("picture_situations", lang),
+            )
+        )
     follow_up = dataset.situations[situation_id].follow_up
     if follow_up in FOLLOW_UP_QUESTIONS:
         template_id, button_set = FOLLOW_UP_QUESTIONS[follow_up]
@@ -59,10 +71,14 @@ class ActionReferToHelp(Action):
         tracker: Tracker,
         domain: Dict[Text, Any],
     ) -> List[EventType]:
-        intent = tracker.latest_message.get("intent", {}).get("name")
+        message = tracker.latest_message
+        intent = message.get("intent", {}).get("name")
         situation_id = load_dataset().situation_id_for_intent(intent) or NOT_SURE
         buttons = "main_situations" if situation_id == NOT_SURE else None
-        return refer(dispatcher, situation_id, reply_language(tracker), buttons)
+        also_pictures = bool(message.get("also_pictures"))
+        return refer(
+            dispatcher, situation_id, reply_language(tracker), buttons, also_pictures
+        )
 
 
 class ActionNotSure(Action):
