@@ -47,6 +47,7 @@ REQUIRED_TEMPLATES = (
     "helpline_line",
     "steps_heading",
     "facts_heading",
+    "call_button",
     "safety_question",
     "compensation_offer",
     "glad_safe",
@@ -77,13 +78,17 @@ REQUIRED_BUTTON_SETS = (
     "main_situations",
     "yes_no",
     "more_topics",
+    "ask_law",
     "compensation_crime_kinds",
     "compensation_injuries",
     "compensation_amounts",
 )
 
 # The placeholders a template may use, where the actions fill them from data.
-TEMPLATE_FIELDS = {"helpline_line": {"number", "name", "description"}}
+TEMPLATE_FIELDS = {
+    "helpline_line": {"number", "name", "description"},
+    "call_button": {"number"},
+}
 
 # A child in danger must see these helplines first, in this order.
 FIRST_HELPLINES = {

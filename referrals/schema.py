@@ -9,7 +9,16 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Dict, List, Literal, Optional
 
-from pydantic import BaseModel, Extra, Field, conint, constr, root_validator, validator
+from pydantic import (
+    BaseModel,
+    Extra,
+    Field,
+    StrictBool,
+    conint,
+    constr,
+    root_validator,
+    validator,
+)
 
 Language = Literal["cs", "en"]
 LANGUAGES: tuple[Language, ...] = ("cs", "en")
@@ -97,7 +106,11 @@ class Fact(Record):
 
 
 class Situation(Record):
-    """What the assistant answers to one situation: helplines first, in order."""
+    """What the assistant answers to one situation: helplines first, in order.
+
+    `facts` are sent in the first reply only when `facts_are_the_answer` (the
+    question was itself legal); otherwise when the child asks for them.
+    """
 
     intents: List[Identifier]
     urgency: Urgency
@@ -105,6 +118,7 @@ class Situation(Record):
     text: LocalizedText
     steps: LocalizedList = LocalizedList()
     facts: List[NonEmptyText] = []
+    facts_are_the_answer: StrictBool = False
     follow_up: Optional[FollowUp] = None
     buttons: Optional[NonEmptyText] = None
     source: NonEmptyText
@@ -174,6 +188,11 @@ class ReferralDataset(Record):
 
     def template(self, template_id: str, lang: str) -> str:
         return self.templates[template_id][lang]
+
+    def facts_wait_to_be_asked(self, situation_id: str) -> bool:
+        """The situation has legal facts that its first reply leaves out."""
+        situation = self.situations[situation_id]
+        return bool(situation.facts) and not situation.facts_are_the_answer
 
     def buttons(self, button_set_id: str, lang: str) -> List[str]:
         return [button.title[lang] for button in self.button_sets[button_set_id]]
