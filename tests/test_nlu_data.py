@@ -64,7 +64,7 @@ def test_training_data_has_exactly_the_domain_intents() -> None:
 
 def test_training_files_are_split_by_topic() -> None:
     topics = [path.stem for path in TRAINING_FILES]
-    assert sorted(topics) == ["conversation", "disclosures", "topics", "urgent"]
+    assert sorted(topics) == ["conversation", "disclosures", "legal", "topics", "urgent"]
 
 
 def test_no_example_belongs_to_two_intents() -> None:
