@@ -23,8 +23,9 @@ from referrals import load_dataset
 # The question for each form slot, as (template id, button set id).
 QUESTIONS: Dict[Text, Tuple[Text, Text]] = {
     "crime_kind": ("compensation_ask_crime_kind", "compensation_crime_kinds"),
+    "therapy_costs_czk": ("compensation_ask_therapy_costs_czk", "compensation_amounts"),
     "injury": ("compensation_ask_injury", "compensation_injuries"),
-    "costs_czk": ("compensation_ask_costs_czk", "compensation_amounts"),
+    "losses_czk": ("compensation_ask_losses_czk", "compensation_amounts"),
     "received_czk": ("compensation_ask_received_czk", "compensation_amounts"),
 }
 
@@ -64,12 +65,16 @@ class ActionAskCrimeKind(AskCompensationQuestion):
     slot = "crime_kind"
 
 
+class ActionAskTherapyCostsCzk(AskCompensationQuestion):
+    slot = "therapy_costs_czk"
+
+
 class ActionAskInjury(AskCompensationQuestion):
     slot = "injury"
 
 
-class ActionAskCostsCzk(AskCompensationQuestion):
-    slot = "costs_czk"
+class ActionAskLossesCzk(AskCompensationQuestion):
+    slot = "losses_czk"
 
 
 class ActionAskReceivedCzk(AskCompensationQuestion):

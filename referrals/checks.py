@@ -80,7 +80,16 @@ REQUIRED_BUTTON_SETS = (
 )
 
 # The placeholders a template may use, where the actions fill them from data.
-TEMPLATE_FIELDS = {"helpline_line": {"number", "name", "description"}}
+TEMPLATE_FIELDS: Dict[str, Set[str]] = {
+    "helpline_line": {"number", "name", "description"},
+    # actions/compensation_check.py: amounts written by referrals.format_czk
+    "compensation_result_therapy": {"maximum"},
+    "compensation_result_therapy_depends": set(),
+    "compensation_result_lump_sum": {"amount", "serious"},
+    "compensation_result_losses": set(),
+    "compensation_result_estimate": {"amount"},
+    "compensation_disclaimer": {"maximum"},
+}
 
 # A child in danger must see these helplines first, in this order.
 FIRST_HELPLINES = {
@@ -297,7 +306,7 @@ def _template_placeholders(dataset: ReferralDataset) -> Iterator[Problem]:
                 yield Problem(location, f"malformed placeholder: {error}")
                 continue
             allowed = TEMPLATE_FIELDS.get(template_id)
-            unknown = fields_by_lang[lang] - allowed if allowed else set()
+            unknown = fields_by_lang[lang] - allowed if allowed is not None else set()
             if unknown:
                 yield Problem(
                     location,
