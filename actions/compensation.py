@@ -105,7 +105,10 @@ class CompensationOption:
 
 @dataclass(frozen=True)
 class Eligibility:
-    """The options the person may be eligible for (joined by "or"); the Ministry decides."""
+    """The options the person may be eligible for, joined by "or".
+
+    The Ministry of Justice decides which applies.
+    """
 
     options: Tuple[CompensationOption, ...] = ()
 

@@ -101,9 +101,7 @@ class Seed:
                 end = later[0][1] if later else len(self.text)
             else:
                 # A question runs to the next question.
-                end = next(
-                    (s for q, s in later if "." not in q), len(self.text)
-                )
+                end = next((s for q, s in later if "." not in q), len(self.text))
             sections.setdefault(question, (start, end))
         return sections
 
@@ -168,7 +166,9 @@ def quote_problems(dataset: ReferralDataset, seed: Seed) -> List[str]:
 # --- The review table -----------------------------------------------------------------
 
 
-def _texts(node: object, path: Tuple[str, ...] = ()) -> Iterator[Tuple[str, Dict[str, str]]]:
+def _texts(
+    node: object, path: Tuple[str, ...] = ()
+) -> Iterator[Tuple[str, Dict[str, str]]]:
     """(field path, {lang: text}) for every localised text under `node`, in order."""
     if isinstance(node, dict):
         if set(LANGUAGES) <= set(node):
@@ -295,10 +295,14 @@ def main(argv: Sequence[str] = ()) -> int:
         return 1
     table = review_table(dataset, seed)
     if args.check:
-        current = REVIEW_FILE.read_text(encoding="utf-8") if REVIEW_FILE.exists() else ""
+        exists = REVIEW_FILE.exists()
+        current = REVIEW_FILE.read_text(encoding="utf-8") if exists else ""
         if current != table:
-            print(f"error: {REVIEW_FILE.relative_to(ROOT)} is stale: run "
-                  "`make content-review`", file=sys.stderr)
+            print(
+                f"error: {REVIEW_FILE.relative_to(ROOT)} is stale: run "
+                "`make content-review`",
+                file=sys.stderr,
+            )
             return 1
         return 0
     REVIEW_FILE.parent.mkdir(parents=True, exist_ok=True)

@@ -204,9 +204,8 @@ async def test_a_forwarder_and_a_sender_get_different_first_bubbles(
     # The sender is told a pressurer or blackmailer is to blame...
     assert VICTIM[language] in first["trouble_sent_own"].lower()
     # ...the forwarder is never told they are the victim, in any bubble.
-    assert all(
-        VICTIM[language] not in text.lower() for text in replies["trouble_others_images"]
-    )
+    forwarder = replies["trouble_others_images"]
+    assert all(VICTIM[language] not in text.lower() for text in forwarder)
 
 
 @pytest.mark.parametrize("language", ["cs", "en"])

@@ -179,7 +179,8 @@ def test_estimates_are_never_negative_nor_above_the_limit_nor_counted_twice(
     if THERAPY in by_kind and by_kind[THERAPY].estimate_czk is not None:
         assert by_kind[THERAPY].estimate_czk == min(round(therapy), 50_000)
     if LOSSES in by_kind and by_kind[LOSSES].estimate_czk is not None:
-        assert by_kind[LOSSES].estimate_czk == min(round(losses) - round(received), 200_000)
+        expected = min(round(losses) - round(received), 200_000)
+        assert by_kind[LOSSES].estimate_czk == expected
     assert by_kind.get(LUMP_SUM, LUMP).estimate_czk is None
 
 
@@ -626,7 +627,12 @@ QUESTION_TABLE = [
         ["Ne", "Ano", "Nevím"],
         ["No", "Yes", "I don't know"],
     ),
-    ("losses_czk", "compensation_ask_losses_czk", ["0", "Nevím"], ["0", "I don't know"]),
+    (
+        "losses_czk",
+        "compensation_ask_losses_czk",
+        ["0", "Nevím"],
+        ["0", "I don't know"],
+    ),
     (
         "received_czk",
         "compensation_ask_received_czk",
@@ -835,6 +841,8 @@ async def test_result_with_unknown_costs_names_only_the_limits(
 
 # --- scripted checks: the answers typed or tapped, the options the source allows ----
 
+LUMP_SUMS = {"amount": 10_000, "serious": 50_000}
+
 # What a person answers, question by question (button titles or their own words),
 # -> the option lines of the result, as templates of ui.yml with their amounts.
 SCRIPTED = [
@@ -848,7 +856,7 @@ SCRIPTED = [
         "en",
         ["Another crime", "Yes", "12 000", "0"],
         [
-            ("compensation_result_lump_sum", {"amount": 10_000, "serious": 50_000}, None),
+            ("compensation_result_lump_sum", LUMP_SUMS, None),
             ("compensation_result_losses", {}, 12_000),
         ],
         id="injury (en)",
@@ -857,7 +865,7 @@ SCRIPTED = [
         "cs",
         ["Jiný trestný čin", "mám těžké zranění, byl jsem v nemocnici", "0"],
         [
-            ("compensation_result_lump_sum", {"amount": 10_000, "serious": 50_000}, None),
+            ("compensation_result_lump_sum", LUMP_SUMS, None),
             ("compensation_result_losses", {}, None),
         ],
         id="serious injury: both sums, the Ministry assesses (cs)",
@@ -866,7 +874,7 @@ SCRIPTED = [
         "en",
         ["Another crime", "yes, seriously", "0"],
         [
-            ("compensation_result_lump_sum", {"amount": 10_000, "serious": 50_000}, None),
+            ("compensation_result_lump_sum", LUMP_SUMS, None),
             ("compensation_result_losses", {}, None),
         ],
         id="'yes, seriously' does not switch the lump sum (en)",
@@ -876,7 +884,7 @@ SCRIPTED = [
         ["Vydírání fotkami", "3 000", "Ano", "20 000", "5 000"],
         [
             ("compensation_result_therapy_depends", {"maximum": 50_000}, 3_000),
-            ("compensation_result_lump_sum", {"amount": 10_000, "serious": 50_000}, None),
+            ("compensation_result_lump_sum", LUMP_SUMS, None),
             ("compensation_result_losses", {}, 15_000),
         ],
         id="blackmail: therapy if the crime is in the sexual area (cs)",
@@ -940,7 +948,8 @@ async def test_a_scripted_check_gets_the_options_the_source_allows(
             note = dataset.template("compensation_result_estimate", language)
             text += " " + note.format(amount=format_czk(estimate, language))
         if depends:
-            text += " " + dataset.template("compensation_result_therapy_depends", language)
+            why = dataset.template("compensation_result_therapy_depends", language)
+            text += " " + why
         expected_lines.append(text)
     assert lines == expected_lines
     # The options are joined by "or" and the Ministry decides; 116 006 advises.

@@ -63,18 +63,22 @@ def test_sourced_entries_quote_and_the_rest_say_general() -> None:
     assert all(str(r.source).startswith("general:") for r in general)
 
 
+HOTLINE = "Reporting by means of this helpline is direct, anonymous and safe."
+LAST_RESORT = "Sentencing children to imprisonment shall be recognised"
+
+
 @pytest.mark.parametrize(
     "quote, questions, found",
     [
         # words as they stand, with other line breaks and case: found
-        ("Reporting by means of this helpline is DIRECT,\nanonymous and safe.", ["6.1"], True),
+        (HOTLINE.replace("direct, ", "DIRECT,\n"), ["6.1"], True),
         # a word changed: not found
-        ("Reporting by means of this helpline is quick, anonymous and safe.", ["6.1"], False),
+        (HOTLINE.replace("direct", "quick"), ["6.1"], False),
         # the right words under the wrong question: not found there
-        ("Reporting by means of this helpline is direct, anonymous and safe.", ["14"], False),
-        ("Sentencing children to imprisonment shall be recognised", ["9.9"], True),
-        ("Sentencing children to imprisonment shall be recognised", ["9.8"], False),
-        ("Most often these cases are legally classified as a crime of blackmail", ["14"], True),
+        (HOTLINE, ["14"], False),
+        (LAST_RESORT, ["9.9"], True),
+        (LAST_RESORT, ["9.8"], False),
+        ("Most often these cases are legally classified as a crime", ["14"], True),
     ],
 )
 def test_quotes_are_found_only_as_they_stand_where_they_stand(
@@ -87,17 +91,19 @@ def test_quotes_are_found_only_as_they_stand_where_they_stand(
 def test_a_changed_quote_is_reported(seed: Seed) -> None:
     dataset = load_dataset()
     fact = dataset.facts["police_cybercrime_hotline"]
-    changed = fact.copy(update={"quote": "Reporting is direct, anonymous, safe and fast."})
-    broken = dataset.copy(update={"facts": {**dataset.facts, "police_cybercrime_hotline": changed}})
+    changed = fact.copy(update={"quote": "Reporting is direct, anonymous and fast."})
+    facts = {**dataset.facts, "police_cybercrime_hotline": changed}
+    broken = dataset.copy(update={"facts": facts})
 
     (problem,) = quote_problems(broken, seed)
-    assert problem.startswith("facts.police_cybercrime_hotline.quote[0]: not in the source")
+    where = "facts.police_cybercrime_hotline.quote[0]"
+    assert problem.startswith(f"{where}: not in the source")
 
 
 def test_the_review_table_is_up_to_date(seed: Seed) -> None:
     expected = review_table(load_dataset(), seed)
     current = REVIEW_FILE.read_text(encoding="utf-8") if REVIEW_FILE.exists() else ""
-    assert current == expected, "docs/content-review.md is stale: run `make content-review`"
+    assert current == expected, "stale: run `make content-review`"
 
 
 def test_the_review_table_holds_every_text_in_every_language(seed: Seed) -> None:

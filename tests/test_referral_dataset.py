@@ -189,9 +189,7 @@ def said(dataset: ReferralDataset, situation_id: str, lang: str) -> str:
 
 
 @pytest.mark.parametrize("lang", ["cs", "en"])
-@pytest.mark.parametrize(
-    "situation_id", ["am_i_in_trouble", *TROUBLE_CASES]
-)
+@pytest.mark.parametrize("situation_id", ["am_i_in_trouble", *TROUBLE_CASES])
 def test_no_trouble_answer_says_nothing_happens(
     dataset: ReferralDataset, situation_id: str, lang: str
 ) -> None:
@@ -265,9 +263,8 @@ def test_each_case_says_what_under_15_means(
 
 def test_the_first_bubbles_differ_by_case(dataset: ReferralDataset) -> None:
     for lang in ("cs", "en"):
-        openers = [
-            dataset.situations[s].text[lang] for s in ["am_i_in_trouble", *TROUBLE_CASES]
-        ]
+        situations = ["am_i_in_trouble", *TROUBLE_CASES]
+        openers = [dataset.situations[s].text[lang] for s in situations]
         assert len(set(openers)) == len(openers)
 
 
