@@ -80,7 +80,6 @@ REQUIRED_BUTTON_SETS = (
     "compensation_crime_kinds",
     "compensation_injuries",
     "compensation_amounts",
-    "trouble_cases",
 )
 
 # The placeholders a template may use, where the actions fill them from data.

@@ -223,7 +223,8 @@ def review_table(dataset: ReferralDataset, seed: Seed) -> str:
         f"(`shared/seed/{SEED_FILE.name}`, beside the checkout) its claims rest on, "
         "and `quote` the exact words there, with the document lines (a link). "
         "`general: ...` marks what rests on general helpline practice, not on the "
-        "document. Button titles are what the user taps; they claim nothing.\n\n"
+        "document. Button titles are what the user taps, and the web chat page's "
+        "own labels frame the chat; they claim nothing.\n\n"
     )
     columns = ["entry", "field", *LANGUAGES, "source", "quote (document lines)"]
     lines = [
@@ -273,6 +274,21 @@ def review_table(dataset: ReferralDataset, seed: Seed) -> str:
                 )
                 + " |"
             )
+    # The web chat page's own labels and hints (web/static/ names the keys).
+    for index, (key, texts) in enumerate(dataset.webchat.items()):
+        lines.append(
+            "| "
+            + " | ".join(
+                [
+                    f"**webchat.{key}**",
+                    "page text",
+                    *(_cell(texts[lang]) for lang in LANGUAGES),
+                    "page text" if index == 0 else "",
+                    "",
+                ]
+            )
+            + " |"
+        )
     return header + "\n".join(lines) + "\n"
 
 
