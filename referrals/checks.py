@@ -176,8 +176,8 @@ def _sources_are_traceable(dataset: ReferralDataset) -> Iterator[Problem]:
             if not source.startswith(GENERAL):
                 yield Problem(
                     (*location, "source"),
-                    "name the questions of the source document (\"Q6.1\") or say "
-                    "\"general: ...\"",
+                    'name the questions of the source document ("Q6.1") or say '
+                    '"general: ..."',
                 )
             if record.quotes():
                 yield Problem(

@@ -21,7 +21,7 @@ import sys
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Dict, Iterator, List, Optional, Sequence, Tuple
+from typing import Any, Dict, Iterator, List, Optional, Sequence, Tuple
 
 from referrals.checks import Location, cited_questions, sourced_records
 from referrals.schema import LANGUAGES, ReferralDataset, Situation, Sourced
@@ -86,7 +86,7 @@ class Seed:
     def _find_sections(self) -> Dict[str, Tuple[int, int]]:
         """Question number ("6", "6.1") -> its (start, end) offsets."""
         headings: List[Tuple[str, int]] = []
-        for number, line_start in enumerate(self._line_starts):
+        for line_start in self._line_starts:
             line_end = self.text.find("\n", line_start)
             line = self.text[line_start : line_end if line_end >= 0 else None]
             for pattern in (QUESTION_HEADING, SUBQUESTION_HEADING):
@@ -172,13 +172,18 @@ def _texts(
     """(field path, {lang: text}) for every localised text under `node`, in order."""
     if isinstance(node, dict):
         if set(LANGUAGES) <= set(node):
-            values = {lang: node[lang] for lang in LANGUAGES}
+            values: Dict[str, Any] = {lang: node[lang] for lang in LANGUAGES}
             if all(isinstance(v, str) for v in values.values()):
                 yield ".".join(path), values
                 return
             if all(isinstance(v, list) for v in values.values()):
-                for index, items in enumerate(zip(*values.values())):
-                    yield f"{'.'.join(path)}[{index}]", dict(zip(LANGUAGES, items))
+                # The loader gives every language the same number of items.
+                items_by_index = zip(*values.values(), strict=True)
+                for index, items in enumerate(items_by_index):
+                    by_lang = zip(LANGUAGES, items, strict=True)
+                    yield f"{'.'.join(path)}[{index}]", {
+                        lang: str(item) for lang, item in by_lang
+                    }
                 return
         for key, value in node.items():
             if key not in ("source", "quote"):
@@ -239,10 +244,8 @@ def review_table(dataset: ReferralDataset, seed: Seed) -> str:
         rows = [(field or "text", texts) for field, texts in _texts(node)]
         if isinstance(record, Situation):
             # What the situation shows after its own text, each with its own row.
-            shown = ", ".join(
-                [*(f"☎ {h}" for h in record.helplines), *record.facts]
-            )
-            rows.append(("helplines, facts", {lang: shown for lang in LANGUAGES}))
+            shown = ", ".join([*(f"☎ {h}" for h in record.helplines), *record.facts])
+            rows.append(("helplines, facts", dict.fromkeys(LANGUAGES, shown)))
         for index, (field, texts) in enumerate(rows):
             first = index == 0
             lines.append(
@@ -275,14 +278,14 @@ def review_table(dataset: ReferralDataset, seed: Seed) -> str:
                 + " |"
             )
     # The web chat page's own labels and hints (web/static/ names the keys).
-    for index, (key, texts) in enumerate(dataset.webchat.items()):
+    for index, (key, page_text) in enumerate(dataset.webchat.items()):
         lines.append(
             "| "
             + " | ".join(
                 [
                     f"**webchat.{key}**",
                     "page text",
-                    *(_cell(texts[lang]) for lang in LANGUAGES),
+                    *(_cell(page_text[lang]) for lang in LANGUAGES),
                     "page text" if index == 0 else "",
                     "",
                 ]

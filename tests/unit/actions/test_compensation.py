@@ -970,9 +970,7 @@ async def test_no_amount_the_person_named_is_counted_twice(
     for amount in named:
         assert options.count(format_czk(amount, language)) <= 1, (amount, options)
     # ...and the result is never a sum of the options.
-    total = sum(
-        value for _, amounts, estimate in expected for value in [estimate or 0]
-    )
+    total = sum(value for _, amounts, estimate in expected for value in [estimate or 0])
     if len([e for e in expected if e[2]]) > 1:
         assert format_czk(total, language) not in options
 

@@ -38,7 +38,7 @@ def seed() -> Seed:
 
 
 def test_the_seed_is_found_beside_the_checkout() -> None:
-    assert SEED_FILE == ROOT.parent / "shared" / "seed" / SEED_FILE.name
+    assert ROOT.parent / "shared" / "seed" / SEED_FILE.name == SEED_FILE
     assert SEED_FILE.is_file(), f"missing {SEED_FILE}"
 
 
