@@ -81,7 +81,9 @@ def situation_replies(
     """The replies for one situation, helplines in the first bubble.
 
     A child may leave after the first message, so it carries the opener and
-    every helpline of the situation; steps and facts follow in their own bubbles.
+    every helpline of the situation; steps and facts follow in their own bubbles,
+    then the situation's question, if any, in a bubble of its own. The buttons go
+    under the last bubble.
     """
     situation = dataset.situations[situation_id]
     first = situation.text[lang]
@@ -98,6 +100,8 @@ def situation_replies(
         replies.append(
             Reply(bullet_list(dataset.template("facts_heading", lang), facts))
         )
+    if situation.question:
+        replies.append(Reply(situation.question[lang]))
     button_set = buttons or situation.buttons
     if button_set:
         last = replies[-1]
