@@ -249,6 +249,17 @@ def test_a_child_who_sent_their_own_picture_is_told_a_blackmailer_is_to_blame(
     assert "police" in situation.helplines
 
 
+@pytest.mark.parametrize("lang", ["cs", "en"])
+@pytest.mark.parametrize("situation_id", ["trouble_own_images", "trouble_sent_own"])
+def test_the_own_picture_answers_say_someone_elses_are_different(
+    dataset: ReferralDataset, situation_id: str, lang: str
+) -> None:
+    # A forwarder the NLU sends here by mistake must not read reassurance only.
+    opener = dataset.situations[situation_id].text[lang].lower()
+    assert ("někoho jiného" if lang == "cs" else "someone else's") in opener
+    assert ("může být trestné" if lang == "cs" else "can be a crime") in opener
+
+
 @pytest.mark.parametrize("situation_id", TROUBLE_CASES)
 def test_each_case_says_what_under_15_means(
     dataset: ReferralDataset, situation_id: str
