@@ -12,6 +12,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.conversation import ActionDeleteConversation, ActionFollowUp
 from actions.referral import ActionNotSure, ActionReferToHelp, ActionSafetyNet
 from referrals import load_dataset
+from referrals.render import situation_replies
 
 # message intent -> the numbers the FIRST reply must name, in this order.
 FIRST_REPLY_NUMBERS = [
@@ -237,3 +238,38 @@ async def test_am_i_in_trouble_without_the_case_asks_which_it_is(
     assert [b["title"] for b in last["buttons"]] == dataset.buttons(
         "trouble_cases", language
     )
+
+
+@pytest.mark.parametrize("language", ["cs", "en"])
+@pytest.mark.parametrize("intent", ["immediate_danger", "suicidal_thoughts"])
+async def test_urgent_answer_comes_first_and_then_where_help_with_pictures_is(
+    intent, language, make_tracker, dispatcher, domain
+):
+    # "he has my nudes and he is outside my door": the NLU marks also_pictures.
+    dataset = load_dataset()
+    tracker = make_tracker(intent, language=language)
+    tracker.latest_message["also_pictures"] = True
+
+    await ActionReferToHelp().run(dispatcher, tracker, domain)
+
+    bubbles = texts(dispatcher)
+    urgent = len(situation_replies(dataset, intent, language))
+    assert bubbles[0].startswith(dataset.situations[intent].text[language])
+    pictures = dispatcher.messages[urgent]
+    assert pictures["text"] == dataset.template("also_pictures", language)
+    assert "116 111" in pictures["text"]
+    assert [b["title"] for b in pictures["buttons"]] == dataset.buttons(
+        "picture_situations", language
+    )
+    assert bubbles[-1] == dataset.template("safety_question", language)
+
+
+async def test_without_pictures_the_urgent_answer_has_no_pictures_bubble(
+    make_tracker, dispatcher, domain
+):
+    dataset = load_dataset()
+    tracker = make_tracker("suicidal_thoughts", language="en")
+
+    await ActionReferToHelp().run(dispatcher, tracker, domain)
+
+    assert dataset.template("also_pictures", "en") not in texts(dispatcher)
