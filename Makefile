@@ -17,7 +17,7 @@ export TF_CPP_MIN_LOG_LEVEL := 2
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 export PYTHONPATH := $(CURDIR)
 
-.PHONY: help install lint-deps lint web-deps browser model run run-scaled shell test validate unit system stories nlu-eval nlu-compare check-data audit bench clean
+.PHONY: help install lint-deps lint web-deps browser model run run-scaled shell test validate unit system stories nlu-eval nlu-compare check-data content-review audit bench clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -60,6 +60,9 @@ browser: ## Debian's Chromium for the browser tests (Playwright drives it; nothi
 
 check-data: install  ## validate the referral dataset (file and field named on error)
 	$(BIN)/python -m referrals.loader
+
+content-review: install  ## write docs/content-review.md: every text, its language, source and quote (seed in ../shared/seed/)
+	$(BIN)/python -m referrals.review
 
 model: check-data  ## train if data, config or NLU code changed
 	$(BIN)/python -m bot.run.training

@@ -12,7 +12,7 @@ import re
 import string
 from typing import Dict, Iterator, List, NamedTuple, Set, Tuple, Union
 
-from referrals.schema import LANGUAGES, ReferralDataset
+from referrals.schema import LANGUAGES, ReferralDataset, Sourced
 from referrals.schema import SNAKE_CASE as ID_PATTERN
 
 Location = Tuple[Union[str, int], ...]
@@ -52,23 +52,24 @@ REQUIRED_TEMPLATES = (
     "compensation_offer",
     "glad_safe",
     "anything_else",
+    "also_pictures",
     "compensation_result_therapy",
-    "compensation_result_therapy_costs",
+    "compensation_result_therapy_depends",
     "compensation_result_lump_sum",
     "compensation_result_losses",
-    "compensation_result_losses_maximum",
+    "compensation_result_estimate",
     "compensation_result_none",
     "compensation_disclaimer",
     "compensation_stopped",
     "compensation_ask_crime_kind",
     "compensation_ask_injury",
-    "compensation_ask_costs_czk",
+    "compensation_ask_therapy_costs_czk",
+    "compensation_ask_losses_czk",
     "compensation_ask_received_czk",
     "compensation_choice_not_understood",
-    "compensation_crime_kind_unsure",
-    "compensation_injury_unsure",
     "compensation_amount_unknown",
     "compensation_amount_not_understood",
+    "compensation_amount_in_crowns",
     "compensation_amount_negative",
     "compensation_amount_too_large",
     "rate_limited",
@@ -79,15 +80,23 @@ REQUIRED_BUTTON_SETS = (
     "yes_no",
     "more_topics",
     "ask_law",
+    "picture_situations",
     "compensation_crime_kinds",
     "compensation_injuries",
     "compensation_amounts",
 )
 
 # The placeholders a template may use, where the actions fill them from data.
-TEMPLATE_FIELDS = {
+TEMPLATE_FIELDS: Dict[str, Set[str]] = {
     "helpline_line": {"number", "name", "description"},
     "call_button": {"number"},
+    # actions/compensation/actions.py: amounts written by referrals.format_czk
+    "compensation_result_therapy": {"maximum"},
+    "compensation_result_therapy_depends": set(),
+    "compensation_result_lump_sum": {"amount", "serious"},
+    "compensation_result_losses": set(),
+    "compensation_result_estimate": {"amount"},
+    "compensation_disclaimer": {"maximum"},
 }
 
 # A child in danger must see these helplines first, in this order.
@@ -103,6 +112,11 @@ NAMED_HELPLINES = {
     "grooming": ("linka_bezpeci", "police"),
     "not_sure": ("linka_bezpeci",),
     "safety_net": ("linka_bezpeci", "police", "emergency"),
+    # "Am I in trouble?": whatever the case, 116 111 helps.
+    "am_i_in_trouble": ("linka_bezpeci",),
+    "trouble_own_images": ("linka_bezpeci",),
+    "trouble_sent_own": ("linka_bezpeci",),
+    "trouble_others_images": ("linka_bezpeci",),
 }
 URGENCIES_THAT_NEED_HELPLINES = ("urgent", "high")
 
@@ -112,6 +126,11 @@ LAW_CITATION = re.compile(r"(?:§|\bSections?\b)\s*\d+[a-z]?|\b\d+/\d{4}\b")
 # Digit groups joined by one space, dot or comma: "116 111", "50 000", "200,000".
 DIGIT_RUN = re.compile(r"\d+(?:[ \u00a0.,]\d+)*")
 SHORTEST_PHONE_NUMBER = 3
+
+# A question of the source document, as `source` names it: "Q6.1", "Q14",
+# "Q9.7 c-d". What the document does not say is marked "general: ...".
+QUESTION = re.compile(r"\bQ(\d+(?:\.\d+)?)\b")
+GENERAL = "general:"
 
 
 def find_problems(dataset: ReferralDataset) -> List[Problem]:
@@ -124,7 +143,52 @@ def find_problems(dataset: ReferralDataset) -> List[Problem]:
         *_numbers_in_openers(dataset),
         *_template_placeholders(dataset),
         *_numbers_in_texts(dataset),
+        *_sources_are_traceable(dataset),
     ]
+
+
+def sourced_records(dataset: ReferralDataset) -> Iterator[Tuple[Location, Sourced]]:
+    """Every record with a `source`, with its location."""
+    sections: Dict[str, Dict[str, Sourced]] = {
+        "helplines": dict(dataset.helplines),
+        "facts": dict(dataset.facts),
+        "situations": dict(dataset.situations),
+        "templates": dict(dataset.templates),
+    }
+    for section, records in sections.items():
+        for record_id, record in records.items():
+            yield (section, record_id), record
+    yield ("compensation",), dataset.compensation
+
+
+def cited_questions(source: str) -> List[str]:
+    """The questions a `source` names: "Q6.1, Q9.7 c-d; general: ..." -> 6.1, 9.7."""
+    return QUESTION.findall(source)
+
+
+def _sources_are_traceable(dataset: ReferralDataset) -> Iterator[Problem]:
+    """A claim from the document quotes it; any other claim says "general: ..."."""
+    for location, record in sourced_records(dataset):
+        source = str(record.source)
+        questions = cited_questions(source)
+        if questions and not record.quotes():
+            yield Problem(
+                (*location, "quote"),
+                f"source names {', '.join('Q' + q for q in questions)}: quote the "
+                "words of the source document it rests on",
+            )
+        if not questions:
+            if not source.startswith(GENERAL):
+                yield Problem(
+                    (*location, "source"),
+                    'name the questions of the source document ("Q6.1") or say '
+                    '"general: ..."',
+                )
+            if record.quotes():
+                yield Problem(
+                    (*location, "source"),
+                    "a quote needs the question it comes from in `source`",
+                )
 
 
 def _ids_are_snake_case(dataset: ReferralDataset) -> Iterator[Problem]:
@@ -250,7 +314,7 @@ def _template_placeholders(dataset: ReferralDataset) -> Iterator[Problem]:
                 yield Problem(location, f"malformed placeholder: {error}")
                 continue
             allowed = TEMPLATE_FIELDS.get(template_id)
-            unknown = fields_by_lang[lang] - allowed if allowed else set()
+            unknown = fields_by_lang[lang] - allowed if allowed is not None else set()
             if unknown:
                 yield Problem(
                     location,

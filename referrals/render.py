@@ -148,8 +148,10 @@ def situation_replies(
 
     A child may leave after the first message, so it carries the opener and
     every helpline of the situation (as text and as call buttons); steps follow
-    in their own bubble, and the facts when they are the answer to the question
-    (`facts_are_the_answer`); otherwise `facts_reply` sends them when asked.
+    in their own bubble, the facts when they are the answer to the question
+    (`facts_are_the_answer`; otherwise `facts_reply` sends them when asked), then
+    the situation's question, if any, in a bubble of its own. The buttons go
+    under the last bubble.
     """
     situation = dataset.situations[situation_id]
     first = situation.text[lang]
@@ -163,6 +165,8 @@ def situation_replies(
         )
     if situation.facts and situation.facts_are_the_answer:
         replies.append(facts_reply(dataset, situation_id, lang))
+    if situation.question:
+        replies.append(Reply(situation.question[lang]))
     button_set = buttons or situation.buttons
     if button_set:
         replies[-1] = replies[-1].with_buttons(dataset.buttons(button_set, lang))

@@ -7,7 +7,7 @@ which helplines come first) are in `referrals.checks`.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Dict, List, Literal, Optional
+from typing import TYPE_CHECKING, Dict, List, Literal, Optional, Union
 
 from pydantic import (
     BaseModel,
@@ -46,10 +46,32 @@ else:
     PositiveCzk = conint(strict=True, gt=0)  # a whole number of crowns
 
 
+# The exact words of the source document an entry rests on: one passage or
+# several. `referrals.checks` requires one when `source` names a question of the
+# document ("Q6.1"); `referrals.review` finds each passage in the document.
+Quote = Union[NonEmptyText, List[NonEmptyText]]
+
+
 class Record(BaseModel):
     class Config:
         extra = Extra.forbid
         allow_mutation = False
+
+
+class Sourced(Record):
+    """A record that says where its claims come from.
+
+    `source` names question numbers of the source document ("Q6.1, Q9.7 c-d")
+    and/or says "general: ..." for what rests on general helpline practice.
+    """
+
+    source: NonEmptyText
+    quote: Optional[Quote] = None
+
+    def quotes(self) -> List[str]:
+        if self.quote is None:
+            return []
+        return [self.quote] if isinstance(self.quote, str) else list(self.quote)
 
 
 class LocalizedText(Record):
@@ -84,13 +106,16 @@ class LocalizedList(Record):
         return values
 
 
-class Helpline(Record):
+class Template(LocalizedText, Sourced):
+    """A text the actions render, with where its claims come from."""
+
+
+class Helpline(Sourced):
     number: PhoneNumber
     dial: Digits
     name: LocalizedText
     description: LocalizedText
     url: Optional[WebAddress] = None
-    source: NonEmptyText
 
     @validator("dial")
     def dial_matches_number(cls, dial: str, values: Dict[str, object]) -> str:
@@ -100,16 +125,18 @@ class Helpline(Record):
         return dial
 
 
-class Fact(Record):
+class Fact(Sourced):
     text: LocalizedText
-    source: NonEmptyText
 
 
-class Situation(Record):
+class Situation(Sourced):
     """What the assistant answers to one situation: helplines first, in order.
 
+    `source` and `quote` are for the opener and the steps; each fact has its own.
     `facts` are sent in the first reply only when `facts_are_the_answer` (the
     question was itself legal); otherwise when the child asks for them.
+    `question`, when given, is asked in a last bubble of its own, under which the
+    `buttons` go (e.g. "which of these is it?").
     """
 
     intents: List[Identifier]
@@ -120,8 +147,14 @@ class Situation(Record):
     facts: List[NonEmptyText] = []
     facts_are_the_answer: StrictBool = False
     follow_up: Optional[FollowUp] = None
+    question: Optional[LocalizedText] = None
     buttons: Optional[NonEmptyText] = None
-    source: NonEmptyText
+
+    @root_validator(skip_on_failure=True)
+    def question_needs_buttons(cls, values: Dict[str, object]) -> Dict[str, object]:
+        if values.get("question") is not None and values.get("buttons") is None:
+            raise ValueError("a question needs the buttons that answer it")
+        return values
 
 
 class Button(Record):
@@ -142,10 +175,9 @@ class Button(Record):
         return values
 
 
-class CompensationRules(Record):
+class CompensationRules(Sourced):
     """Act No. 45/2013 Coll., Section 24: what a victim may get (Q6.1)."""
 
-    source: NonEmptyText
     authority: LocalizedText
     therapy_sexual_max_czk: PositiveCzk
     lump_sum_injury_czk: PositiveCzk
@@ -167,7 +199,7 @@ class ReferralDataset(Record):
     helplines: Dict[str, Helpline]
     facts: Dict[str, Fact]
     situations: Dict[str, Situation]
-    templates: Dict[str, LocalizedText]
+    templates: Dict[str, Template]
     button_sets: Dict[str, List[Button]] = Field(alias="buttons")
     compensation: CompensationRules
     # The web chat page's own words (labels, buttons), by snake_case key.

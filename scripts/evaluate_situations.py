@@ -1,7 +1,7 @@
-"""What the child experiences: the situation of the first reply, per situation and language.
+"""What the child experiences: the first reply's situation, per situation and language.
 
-    python scripts/evaluate_situations.py                  # sealed set, enforce the floors
-    python scripts/evaluate_situations.py --part dev --errors   # the part we study
+    python scripts/evaluate_situations.py                 # sealed set, enforce floors
+    python scripts/evaluate_situations.py --part dev --errors  # the part we study
 
 Each message of the situation evaluation set (tests/nlu_situations/, written apart
 from the training data by writers who never saw data/nlu/) is sent as the first
@@ -48,7 +48,10 @@ SET_DIR = ROOT / "tests/nlu_situations"
 PARTS = ("dev", "sealed")
 CRITICAL = ("immediate_danger", "suicidal_thoughts")
 # What the first bubble must name, by critical situation (dial digits).
-FIRST_BUBBLE_NUMBERS = {"immediate_danger": ("112",), "suicidal_thoughts": ("116111", "112")}
+FIRST_BUBBLE_NUMBERS = {
+    "immediate_danger": ("112",),
+    "suicidal_thoughts": ("116111", "112"),
+}
 NOT_SURE = "not_sure"
 
 # Floors on the sealed set (README, "NLU figures"); make nlu-eval fails below them.
@@ -90,7 +93,9 @@ def load_part(part: str) -> List[Case]:
     cases: List[Case] = []
     for path in sorted((SET_DIR / part).glob("*.yml")):
         for row in yaml.safe_load(path.read_text(encoding="utf-8"))["messages"]:
-            cases.append(Case(row["situation"], row["lang"], row["text"], row.get("note", "")))
+            cases.append(
+                Case(row["situation"], row["lang"], row["text"], row.get("note", ""))
+            )
     if not cases:
         raise SystemExit(f"error: no messages in {SET_DIR / part}")
     return cases
@@ -156,11 +161,15 @@ def figures(outcomes: List[Outcome], disclosures: Iterable[str]) -> Dict[str, fl
         "accuracy_cs": share([r for r in outcomes if r.case.lang == "cs"], correct),
         "accuracy_en": share([r for r in outcomes if r.case.lang == "en"], correct),
         "not_sure": share(outcomes, lambda r: r.situation == NOT_SURE),
-        "wrong_situation": share(outcomes, lambda r: not correct(r) and r.situation != NOT_SURE),
+        "wrong_situation": share(
+            outcomes, lambda r: not correct(r) and r.situation != NOT_SURE
+        ),
         "critical_recall": share(critical, correct),
         "first_bubble_critical": share(
             critical,
-            lambda r: names_numbers(r.first_bubble, FIRST_BUBBLE_NUMBERS[r.case.situation]),
+            lambda r: names_numbers(
+                r.first_bubble, FIRST_BUBBLE_NUMBERS[r.case.situation]
+            ),
         ),
         "false_critical": share(others, lambda r: r.situation in CRITICAL),
         "not_sure_disclosures": share(disclosed, lambda r: r.situation == NOT_SURE),
@@ -173,70 +182,103 @@ def print_table(outcomes: List[Outcome]) -> None:
         by[(row.case.situation, row.case.lang)].append(row)
         by[(row.case.situation, "all")].append(row)
     langs = sorted({row.case.lang for row in outcomes})
-    header = f"{'situation':<24}" + "".join(f"{lang + ' acc':>9}{'n':>5}" for lang in langs)
+    header = f"{'situation':<24}" + "".join(
+        f"{lang + ' acc':>9}{'n':>5}" for lang in langs
+    )
     print(header + f"{'all acc':>9}{'n':>5}{'not sure':>10}{'wrong':>7}")
     for situation in sorted({row.case.situation for row in outcomes}):
         line = f"{situation:<24}"
         for lang in [*langs, "all"]:
             rows = by.get((situation, lang), [])
-            line += f"{share(rows, correct):>9.2f}{len(rows):>5}" if rows else f"{'-':>9}{0:>5}"
+            line += (
+                f"{share(rows, correct):>9.2f}{len(rows):>5}"
+                if rows
+                else f"{'-':>9}{0:>5}"
+            )
         rows = by[(situation, "all")]
         line += f"{share(rows, lambda r: r.situation == NOT_SURE):>10.2f}"
-        line += f"{share(rows, lambda r: not correct(r) and r.situation != NOT_SURE):>7.2f}"
+        line += (
+            f"{share(rows, lambda r: not correct(r) and r.situation != NOT_SURE):>7.2f}"
+        )
         print(line)
 
 
 def check_floors(result: Dict[str, float], parse_ms: float) -> List[str]:
     failures = []
-    for key in ("accuracy", "accuracy_cs", "accuracy_en", "critical_recall",
-                "first_bubble_critical"):
+    for key in (
+        "accuracy",
+        "accuracy_cs",
+        "accuracy_en",
+        "critical_recall",
+        "first_bubble_critical",
+    ):
         if result[key] < FLOORS[key]:
             failures.append(f"{key} {result[key]:.3f} < {FLOORS[key]}")
     if result["false_critical"] > FLOORS["max_false_critical"]:
-        failures.append(f"false_critical {result['false_critical']:.3f} > "
-                        f"{FLOORS['max_false_critical']}")
+        failures.append(
+            f"false_critical {result['false_critical']:.3f} > "
+            f"{FLOORS['max_false_critical']}"
+        )
     if result["not_sure_disclosures"] > FLOORS["max_not_sure_disclosures"]:
-        failures.append(f"not_sure_disclosures {result['not_sure_disclosures']:.3f} > "
-                        f"{FLOORS['max_not_sure_disclosures']}")
+        failures.append(
+            f"not_sure_disclosures {result['not_sure_disclosures']:.3f} > "
+            f"{FLOORS['max_not_sure_disclosures']}"
+        )
     if parse_ms > FLOORS["max_parse_ms"]:
         failures.append(f"parse {parse_ms:.1f} ms > {FLOORS['max_parse_ms']} ms")
     return failures
 
 
-def evaluate(model: Path, part: str, show_errors: bool, enforce: bool,
-             confusions: bool = True) -> int:
+def evaluate(
+    model: Path, part: str, show_errors: bool, enforce: bool, confusions: bool = True
+) -> int:
     from referrals import load_dataset
 
     cases = load_part(part)
     outcomes, per_message = asyncio.run(first_replies(model, cases))
     parse_ms = per_message * 1000
     dataset = load_dataset()
-    disclosures = [sid for sid, s in dataset.situations.items()
-                   if s.urgency in ("urgent", "high") and s.intents]
+    disclosures = [
+        sid
+        for sid, s in dataset.situations.items()
+        if s.urgency in ("urgent", "high") and s.intents
+    ]
     result = figures(outcomes, disclosures)
-    print(f"\nSituation of the first reply, {part} part ({result['n']:.0f} messages, "
-          f"{parse_ms:.1f} ms per message incl. the policy)")
+    print(
+        f"\nSituation of the first reply, {part} part ({result['n']:.0f} messages, "
+        f"{parse_ms:.1f} ms per message incl. the policy)"
+    )
     print_table(outcomes)
-    print(f"accuracy: {result['accuracy']:.3f} (cs {result['accuracy_cs']:.3f}, "
-          f"en {result['accuracy_en']:.3f}); not sure {result['not_sure']:.3f}; "
-          f"wrong situation {result['wrong_situation']:.3f}")
-    print(f"danger/suicide recall: {result['critical_recall']:.3f}; first bubble names "
-          f"112 / 116 111+112: {result['first_bubble_critical']:.3f}")
-    print(f"other messages routed to danger or suicide: {result['false_critical']:.3f}; "
-          f"disclosures answered 'not sure': {result['not_sure_disclosures']:.3f}")
+    print(
+        f"accuracy: {result['accuracy']:.3f} (cs {result['accuracy_cs']:.3f}, "
+        f"en {result['accuracy_en']:.3f}); not sure {result['not_sure']:.3f}; "
+        f"wrong situation {result['wrong_situation']:.3f}"
+    )
+    print(
+        f"danger/suicide recall: {result['critical_recall']:.3f}; first bubble names "
+        f"112 / 116 111+112: {result['first_bubble_critical']:.3f}"
+    )
+    print(
+        f"other messages routed to danger or suicide: {result['false_critical']:.3f}; "
+        f"disclosures answered 'not sure': {result['not_sure_disclosures']:.3f}"
+    )
     if confusions:
         pairs: Dict[Tuple[str, str], int] = defaultdict(int)
         for row in outcomes:
             if not correct(row):
                 pairs[(row.case.situation, row.situation)] += 1
         top = sorted(pairs.items(), key=lambda item: -item[1])[:12]
-        print("most frequent confusions (expected -> first reply): "
-              + ", ".join(f"{e}->{p} {n}" for (e, p), n in top))
+        print(
+            "most frequent confusions (expected -> first reply): "
+            + ", ".join(f"{e}->{p} {n}" for (e, p), n in top)
+        )
     if show_errors:
         for row in outcomes:
             if not correct(row):
-                print(f"MISS [{row.case.lang}] {row.case.situation} -> {row.situation}"
-                      f" ({row.case.note}): {row.case.text}")
+                print(
+                    f"MISS [{row.case.lang}] {row.case.situation} -> {row.situation}"
+                    f" ({row.case.note}): {row.case.text}"
+                )
     if not enforce:
         return 0
     failures = check_floors(result, parse_ms)
@@ -248,12 +290,15 @@ def evaluate(model: Path, part: str, show_errors: bool, enforce: bool,
 
 
 def main(argv: Optional[List[str]] = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--config", default="config.yml")
     parser.add_argument("--model", help="score this model file instead of training")
     parser.add_argument("--part", choices=PARTS, default="sealed")
-    parser.add_argument("--errors", action="store_true", help="list every miss (dev only)")
+    parser.add_argument(
+        "--errors", action="store_true", help="list every miss (dev only)"
+    )
     parser.add_argument("--no-enforce", action="store_true")
     args = parser.parse_args(argv)
     if args.errors and args.part == "sealed":
@@ -264,7 +309,9 @@ def main(argv: Optional[List[str]] = None) -> int:
     configure_structlog(logging.WARNING)
     model = Path(args.model) if args.model else ensure_model(args.config)
     enforce = args.part == "sealed" and not args.no_enforce
-    return evaluate(model, args.part, args.errors, enforce, confusions=args.part == "dev")
+    return evaluate(
+        model, args.part, args.errors, enforce, confusions=args.part == "dev"
+    )
 
 
 if __name__ == "__main__":

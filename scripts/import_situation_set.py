@@ -33,7 +33,9 @@ SEALED_SHARE = 0.5
 def training_texts() -> set:
     texts = set()
     for path in (ROOT / "data" / "nlu").rglob("*.yml"):
-        for item in (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("nlu", []):
+        for item in (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get(
+            "nlu", []
+        ):
             for line in str(item.get("examples", "")).splitlines():
                 if line.strip().startswith("- "):
                     texts.add(fold(line.strip()[2:]))
@@ -61,18 +63,33 @@ def main(paths: List[str]) -> int:
                 continue
             seen.add(folded)
             parts[part_of(folded)].append(
-                {key: row[key] for key in ("situation", "lang", "text", "note") if key in row}
+                {
+                    key: row[key]
+                    for key in ("situation", "lang", "text", "note")
+                    if key in row
+                }
             )
         for part, messages in parts.items():
             out = SET_DIR / part / f"{path.stem}.yml"
             out.parent.mkdir(parents=True, exist_ok=True)
-            header = (f"# {path.stem}: written apart from data/nlu/ from its own brief; "
-                      f"{part} part (scripts/import_situation_set.py)\n")
-            out.write_text(header + yaml.safe_dump({"messages": messages}, allow_unicode=True,
-                                                   sort_keys=False, width=1000),
-                           encoding="utf-8")
-        print(f"{path.name}: dev {len(parts['dev'])}, sealed {len(parts['sealed'])}, "
-              f"dropped {dropped} (equal to training or to another message)")
+            header = (
+                f"# {path.stem}: written apart from data/nlu/ from its own brief; "
+                f"{part} part (scripts/import_situation_set.py)\n"
+            )
+            out.write_text(
+                header
+                + yaml.safe_dump(
+                    {"messages": messages},
+                    allow_unicode=True,
+                    sort_keys=False,
+                    width=1000,
+                ),
+                encoding="utf-8",
+            )
+        print(
+            f"{path.name}: dev {len(parts['dev'])}, sealed {len(parts['sealed'])}, "
+            f"dropped {dropped} (equal to training or to another message)"
+        )
     return 0
 
 

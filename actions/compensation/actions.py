@@ -35,22 +35,16 @@ VICTIM_HELPLINE = "bily_kruh"
 CHILD_HELPLINE = "linka_bezpeci"
 BUTTONS_AFTER = "more_topics"
 
-# The template for each option: (with an estimate, without one). A lump sum is
-# fixed, so its estimate is the sum itself.
+# The template for each option (referrals/data/ui.yml). An estimate from the
+# person's figures follows (`compensation_result_estimate`), then, for a therapy
+# option that applies only if the crime is in the sexual area, why it depends.
 OPTION_TEMPLATES = {
-    OptionKind.THERAPY_COSTS: (
-        "compensation_result_therapy_costs",
-        "compensation_result_therapy",
-    ),
-    OptionKind.LUMP_SUM: (
-        "compensation_result_lump_sum",
-        "compensation_result_lump_sum",
-    ),
-    OptionKind.PROVEN_LOSSES: (
-        "compensation_result_losses",
-        "compensation_result_losses_maximum",
-    ),
+    OptionKind.THERAPY_COSTS: "compensation_result_therapy",
+    OptionKind.LUMP_SUM: "compensation_result_lump_sum",
+    OptionKind.PROVEN_LOSSES: "compensation_result_losses",
 }
+THERAPY_DEPENDS_TEMPLATE = "compensation_result_therapy_depends"
+ESTIMATE_TEMPLATE = "compensation_result_estimate"
 
 
 def clear_answers() -> List[EventType]:
@@ -61,22 +55,29 @@ def clear_answers() -> List[EventType]:
 def option_line(
     dataset: ReferralDataset, option: CompensationOption, lang: Text
 ) -> Text:
-    """One option in words; templates use {amount} and, for a cap, {maximum}."""
-    with_estimate, without_estimate = OPTION_TEMPLATES[option.kind]
-    limit = format_czk(option.limit_czk, lang)
-    if option.estimate_czk is None:
-        return dataset.template(without_estimate, lang).format(
-            amount=limit, maximum=limit
+    """One option in words: {maximum} the cap, {amount} and {serious} lump sums."""
+    parts = [
+        dataset.template(OPTION_TEMPLATES[option.kind], lang).format(
+            maximum=format_czk(option.limit_czk, lang),
+            amount=format_czk(option.limit_czk, lang),
+            serious=format_czk(option.serious_czk or option.limit_czk, lang),
         )
-    return dataset.template(with_estimate, lang).format(
-        amount=format_czk(option.estimate_czk, lang), maximum=limit
-    )
+    ]
+    if option.estimate_czk is not None:
+        parts.append(
+            dataset.template(ESTIMATE_TEMPLATE, lang).format(
+                amount=format_czk(option.estimate_czk, lang)
+            )
+        )
+    if option.depends:
+        parts.append(dataset.template(THERAPY_DEPENDS_TEMPLATE, lang))
+    return " ".join(parts)
 
 
 def result_replies(
     dataset: ReferralDataset, eligibility: Eligibility, lang: Text
 ) -> List[Reply]:
-    """The options as a list, then who decides and where to apply (116 006)."""
+    """The options as a list (joined by "or"), then who decides, where to apply."""
     buttons = dataset.buttons(BUTTONS_AFTER, lang)
     if not eligibility.may_be_eligible:
         text = one_bubble(
@@ -89,9 +90,10 @@ def result_replies(
     options = "\n".join(
         BULLET + option_line(dataset, option, lang) for option in eligibility.options
     )
+    total = format_czk(dataset.compensation.proven_losses_max_czk, lang)
     where = " ".join(
         [
-            dataset.template("compensation_disclaimer", lang),
+            dataset.template("compensation_disclaimer", lang).format(maximum=total),
             dataset.compensation.where_to_apply[lang],
         ]
     )

@@ -29,6 +29,7 @@ class AnswerProblem(str, Enum):
 
     DONT_KNOW = "dont_know"
     NOT_UNDERSTOOD = "not_understood"
+    FOREIGN_CURRENCY = "foreign_currency"
     NEGATIVE = "negative"
     TOO_LARGE = "too_large"
 
@@ -64,6 +65,8 @@ class AnswerVocabulary:
     zero: List[Phrase]
     thousands: Tuple[Text, ...]
     millions: Tuple[Text, ...]
+    currency_words: List[Phrase]
+    currency_symbols: Tuple[Text, ...]
     max_plausible_czk: float
 
 
@@ -100,6 +103,12 @@ def vocabulary() -> AnswerVocabulary:
             zero=[Phrase.parse(p) for p in amounts["zero"]],
             thousands=tuple(fold(str(w)) for w in amounts["thousands"]),
             millions=tuple(fold(str(w)) for w in amounts["millions"]),
+            currency_words=[
+                Phrase.parse(p) for p in amounts["foreign_currency"]["words"]
+            ],
+            currency_symbols=tuple(
+                str(s) for s in amounts["foreign_currency"]["symbols"]
+            ),
             max_plausible_czk=float(amounts["max_plausible_czk"]),
         )
     except (KeyError, TypeError, AttributeError) as error:
@@ -158,11 +167,16 @@ def parse_amount(text: Text) -> Union[float, AnswerProblem]:
     """An amount in CZK (>= 0, not absurd) from an answer, or why there is none.
 
     "12 000", "12000 Kč", "12k", "1,5 tisíce", "0", "nic", "nothing" are amounts;
-    "nevím" / "I don't know" is `DONT_KNOW`; letters only, two amounts, a negative
-    or an absurd amount (above `max_plausible_czk`) are problems to re-ask about.
+    "nevím" / "I don't know" is `DONT_KNOW`; letters only, two amounts, another
+    currency ("200 eur"), a negative or an absurd amount (above
+    `max_plausible_czk`) are problems to re-ask about.
     """
     vocab = vocabulary()
     folded = fold(text)
+    if any(symbol in text for symbol in vocab.currency_symbols) or _contains(
+        words_of(text), vocab.currency_words
+    ):
+        return AnswerProblem.FOREIGN_CURRENCY
     found = list(AMOUNT.finditer(folded))
     if len(found) > 1:
         return AnswerProblem.NOT_UNDERSTOOD

@@ -8,8 +8,9 @@ buttons from the referral dataset (`referrals/data/ui.yml`).
 `ValidateCompensationForm` reads each free-text answer (`answers`) through one
 path, `validate_answer`, and asks again, kindly, when an answer cannot be used.
 "I don't know" (decided here, tested in tests/unit/actions/test_compensation.py):
-- for the kind of crime or the injury, the assistant gives a hint and asks again;
-  the answer decides which rules apply, so guessing it would mislead;
+- to the kind of crime it means "it depends on the case" (as blackmail does): the
+  therapy option is shown as "if it was a crime in the sexual area";
+- to the injury it means "maybe": the injury options are shown;
 - for an amount it counts as 0: the assistant says so at once, and the result says
   that costs still count once they can be proven.
 """
@@ -36,8 +37,9 @@ FORM_NAME = "compensation_form"
 # The question for each form slot, as (template id, button set id).
 QUESTIONS: Dict[Text, Tuple[Text, Text]] = {
     "crime_kind": ("compensation_ask_crime_kind", "compensation_crime_kinds"),
+    "therapy_costs_czk": ("compensation_ask_therapy_costs_czk", "compensation_amounts"),
     "injury": ("compensation_ask_injury", "compensation_injuries"),
-    "costs_czk": ("compensation_ask_costs_czk", "compensation_amounts"),
+    "losses_czk": ("compensation_ask_losses_czk", "compensation_amounts"),
     "received_czk": ("compensation_ask_received_czk", "compensation_amounts"),
 }
 
@@ -77,12 +79,16 @@ class ActionAskCrimeKind(AskCompensationQuestion):
     slot = "crime_kind"
 
 
+class ActionAskTherapyCostsCzk(AskCompensationQuestion):
+    slot = "therapy_costs_czk"
+
+
 class ActionAskInjury(AskCompensationQuestion):
     slot = "injury"
 
 
-class ActionAskCostsCzk(AskCompensationQuestion):
-    slot = "costs_czk"
+class ActionAskLossesCzk(AskCompensationQuestion):
+    slot = "losses_czk"
 
 
 class ActionAskReceivedCzk(AskCompensationQuestion):
@@ -90,15 +96,13 @@ class ActionAskReceivedCzk(AskCompensationQuestion):
 
 
 # The template (referrals/data/ui.yml) sent after each kind of unusable answer;
-# the form then asks its question again (`AskCompensationQuestion`).
-CHOICE_REASKS = {
-    ("crime_kind", AnswerProblem.DONT_KNOW): "compensation_crime_kind_unsure",
-    ("injury", AnswerProblem.DONT_KNOW): "compensation_injury_unsure",
-}
+# the form then asks its question again (`AskCompensationQuestion`). The
+# choices read "I don't know" as an answer (answers.yml).
 CHOICE_NOT_UNDERSTOOD = "compensation_choice_not_understood"
 AMOUNT_REASKS = {
     AnswerProblem.DONT_KNOW: "compensation_amount_unknown",
     AnswerProblem.NOT_UNDERSTOOD: "compensation_amount_not_understood",
+    AnswerProblem.FOREIGN_CURRENCY: "compensation_amount_in_crowns",
     AnswerProblem.NEGATIVE: "compensation_amount_negative",
     AnswerProblem.TOO_LARGE: "compensation_amount_too_large",
 }
@@ -160,8 +164,9 @@ class ValidateCompensationForm(FormValidationAction):
 
     # rasa_sdk finds a slot's validator by its name, `validate_<slot>`.
     validate_crime_kind = _validates("crime_kind")
+    validate_therapy_costs_czk = _validates("therapy_costs_czk")
     validate_injury = _validates("injury")
-    validate_costs_czk = _validates("costs_czk")
+    validate_losses_czk = _validates("losses_czk")
     validate_received_czk = _validates("received_czk")
 
 
@@ -192,8 +197,7 @@ def _validate_choice(
         return {slot: None}
     parsed = value if value in allowed else parse_choice(str(value), slot)
     if isinstance(parsed, AnswerProblem):
-        template_id = CHOICE_REASKS.get((slot, parsed), CHOICE_NOT_UNDERSTOOD)
-        _reask(dispatcher, template_id, lang)
+        _reask(dispatcher, CHOICE_NOT_UNDERSTOOD, lang)
         return {slot: None}
     return {slot: parsed}
 

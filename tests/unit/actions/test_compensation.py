@@ -26,11 +26,11 @@ from actions.compensation.answers import AnswerProblem, parse_amount, parse_choi
 from actions.compensation.form import (
     AMOUNT_REASKS,
     CHOICE_NOT_UNDERSTOOD,
-    CHOICE_REASKS,
-    ActionAskCostsCzk,
     ActionAskCrimeKind,
     ActionAskInjury,
+    ActionAskLossesCzk,
     ActionAskReceivedCzk,
+    ActionAskTherapyCostsCzk,
     AskCompensationQuestion,
     ValidateCompensationForm,
 )
@@ -52,9 +52,13 @@ CLEARED = [SlotSet(slot, None) for slot in FORM_SLOTS]
 
 
 def option(
-    kind: OptionKind, limit: int, estimate: Optional[int] = None, serious: bool = False
+    kind: OptionKind,
+    limit: int,
+    estimate: Optional[int] = None,
+    serious: Optional[int] = None,
+    depends: bool = False,
 ) -> CompensationOption:
-    return CompensationOption(kind, limit, estimate, serious)
+    return CompensationOption(kind, limit, estimate, serious, depends)
 
 
 def rules() -> CompensationRules:
@@ -63,77 +67,73 @@ def rules() -> CompensationRules:
 
 # --- assess_eligibility: every rule and its limits ------------------------------------
 
-# (crime_kind, injury, costs, received) -> the options, with the dataset's amounts.
+LUMP = option(LUMP_SUM, 10_000, serious=50_000)  # both sums: the Ministry assesses
+
+# (crime_kind, injury, therapy costs, losses, received) -> the options, with the
+# dataset's amounts. Art. 24 d (therapy) OR Art. 24 a (lump sum OR proven losses).
 ELIGIBILITY = [
-    # a sexual crime: therapy up to 50 000; the costs named, capped
-    (("sexual", "none", 0, 0), [option(THERAPY, 50_000)]),
-    (("sexual", "none", 12_000, 0), [option(THERAPY, 50_000, 12_000)]),
-    (("sexual", "none", 50_000, 0), [option(THERAPY, 50_000, 50_000)]),
-    (("sexual", "none", 80_000, 0), [option(THERAPY, 50_000, 50_000)]),
-    (("sexual", "none", 12_000, 12_000), [option(THERAPY, 50_000, 12_000)]),
-    # an injury: lump sum 10 000 OR proven losses minus what was received, max 200 000
+    # a crime in the sexual area: therapy up to 50 000; the therapy costs named, capped
+    (("sexual", "none", 0, 0, 0), [option(THERAPY, 50_000)]),
+    (("sexual", "none", 12_000, 0, 0), [option(THERAPY, 50_000, 12_000)]),
+    (("sexual", "none", 50_000, 0, 0), [option(THERAPY, 50_000, 50_000)]),
+    (("sexual", "none", 80_000, 0, 0), [option(THERAPY, 50_000, 50_000)]),
+    # blackmail or "I don't know": the same option, shown as "if it is sexual"
+    (("depends", "none", 0, 0, 0), [option(THERAPY, 50_000, depends=True)]),
+    (("depends", "none", 8_000, 0, 0), [option(THERAPY, 50_000, 8_000, depends=True)]),
+    # an injury: lump sum 10 000 (50 000 if serious) OR proven losses minus what
+    # was received, max 200 000
+    (("other", "injury", 0, 0, 0), [LUMP, option(LOSSES, 200_000)]),
+    (("other", "injury", 0, 30_000, 5_000), [LUMP, option(LOSSES, 200_000, 25_000)]),
+    (("other", "injury", 0, 200_000, 0), [LUMP, option(LOSSES, 200_000, 200_000)]),
+    (("other", "injury", 0, 250_000, 40_000), [LUMP, option(LOSSES, 200_000, 200_000)]),
+    (("other", "injury", 0, 250_000, 60_000), [LUMP, option(LOSSES, 200_000, 190_000)]),
+    (("other", "injury", 0, 12_000.4, 0), [LUMP, option(LOSSES, 200_000, 12_000)]),
+    # what was received covers the losses: no losses option, never a negative amount
+    (("other", "injury", 0, 20_000, 20_000), [LUMP]),
+    (("other", "injury", 0, 20_000, 90_000), [LUMP]),
+    # "serious" or "I don't know" is not a legal assessment: the same options
+    (("other", "serious", 0, 0, 0), [LUMP, option(LOSSES, 200_000)]),
+    (("other", "unsure", 0, 0, 0), [LUMP, option(LOSSES, 200_000)]),
+    (("other", "serious", 0, 400_000, 0), [LUMP, option(LOSSES, 200_000, 200_000)]),
+    # both articles: each figure in its own option, never in two
     (
-        ("other", "injury", 0, 0),
-        [option(LUMP_SUM, 10_000, 10_000), option(LOSSES, 200_000)],
+        ("sexual", "injury", 30_000, 0, 0),
+        [option(THERAPY, 50_000, 30_000), LUMP, option(LOSSES, 200_000)],
     ),
     (
-        ("other", "injury", 30_000, 5_000),
-        [option(LUMP_SUM, 10_000, 10_000), option(LOSSES, 200_000, 25_000)],
+        ("sexual", "serious", 30_000, 15_000, 0),
+        [option(THERAPY, 50_000, 30_000), LUMP, option(LOSSES, 200_000, 15_000)],
     ),
     (
-        ("other", "injury", 200_000, 0),
-        [option(LUMP_SUM, 10_000, 10_000), option(LOSSES, 200_000, 200_000)],
+        ("sexual", "injury", 0, 15_000, 0),
+        [option(THERAPY, 50_000), LUMP, option(LOSSES, 200_000, 15_000)],
     ),
-    (
-        ("other", "injury", 250_000, 40_000),
-        [option(LUMP_SUM, 10_000, 10_000), option(LOSSES, 200_000, 200_000)],
-    ),
-    (
-        ("other", "injury", 250_000, 60_000),
-        [option(LUMP_SUM, 10_000, 10_000), option(LOSSES, 200_000, 190_000)],
-    ),
-    (
-        ("other", "injury", 12_000.4, 0),
-        [option(LUMP_SUM, 10_000, 10_000), option(LOSSES, 200_000, 12_000)],
-    ),
-    # what was received covers the costs: no losses option, never a negative amount
-    (("other", "injury", 20_000, 20_000), [option(LUMP_SUM, 10_000, 10_000)]),
-    (("other", "injury", 20_000, 90_000), [option(LUMP_SUM, 10_000, 10_000)]),
-    # a serious injury: lump sum 50 000
-    (
-        ("other", "serious", 0, 0),
-        [option(LUMP_SUM, 50_000, 50_000, serious=True), option(LOSSES, 200_000)],
-    ),
-    (
-        ("other", "serious", 400_000, 0),
-        [
-            option(LUMP_SUM, 50_000, 50_000, serious=True),
-            option(LOSSES, 200_000, 200_000),
-        ],
-    ),
-    # a sexual crime that also harmed health: both rules
-    (
-        ("sexual", "serious", 30_000, 0),
-        [
-            option(THERAPY, 50_000, 30_000),
-            option(LUMP_SUM, 50_000, 50_000, serious=True),
-            option(LOSSES, 200_000, 30_000),
-        ],
-    ),
+    # therapy costs named for a crime outside the sexual area count for nothing
+    (("other", "injury", 30_000, 0, 0), [LUMP, option(LOSSES, 200_000)]),
     # nothing from this scheme
-    (("other", "none", 0, 0), []),
-    (("other", "none", 90_000, 0), []),
-    (("none", "none", 0, 0), []),
-    (("none", "serious", 100_000, 0), []),
+    (("other", "none", 0, 0, 0), []),
+    (("other", "none", 90_000, 90_000, 0), []),
+    (("none", "none", 0, 0, 0), []),
+    (("none", "serious", 100_000, 100_000, 0), []),
 ]
 
 
 @pytest.mark.parametrize("answers,expected", ELIGIBILITY)
 def test_eligibility(answers: tuple, expected: List[CompensationOption]) -> None:
-    eligibility = assess_eligibility(CompensationAnswers(*answers), rules())
+    eligibility = assess_eligibility(answers_of(*answers), rules())
 
     assert list(eligibility.options) == expected
     assert eligibility.may_be_eligible == bool(expected)
+
+
+def answers_of(
+    crime_kind: str,
+    injury: str = "none",
+    therapy: float = 0,
+    losses: float = 0,
+    received: float = 0,
+) -> CompensationAnswers:
+    return CompensationAnswers(crime_kind, injury, therapy, losses, received)
 
 
 def test_every_amount_comes_from_the_rules() -> None:
@@ -146,66 +146,88 @@ def test_every_amount_comes_from_the_rules() -> None:
             "proven_losses_max_czk": 444,
         }
     )
-    sexual = assess_eligibility(CompensationAnswers("sexual", "injury", 1_000, 0), odd)
-    serious = assess_eligibility(CompensationAnswers("other", "serious"), odd)
+    sexual = assess_eligibility(answers_of("sexual", "injury", 1_000, 1_000), odd)
+    serious = assess_eligibility(answers_of("other", "serious"), odd)
 
     assert list(sexual.options) == [
         option(THERAPY, 111, 111),
-        option(LUMP_SUM, 222, 222),
+        option(LUMP_SUM, 222, serious=333),
         option(LOSSES, 444, 444),
     ]
     assert list(serious.options) == [
-        option(LUMP_SUM, 333, 333, True),
+        option(LUMP_SUM, 222, serious=333),
         option(LOSSES, 444),
     ]
 
 
 @given(
-    crime_kind=st.sampled_from(["sexual", "other", "none"]),
-    injury=st.sampled_from(["none", "injury", "serious"]),
-    costs=st.floats(min_value=0, max_value=10_000_000),
+    crime_kind=st.sampled_from(["sexual", "depends", "other", "none"]),
+    injury=st.sampled_from(["none", "injury", "serious", "unsure"]),
+    therapy=st.floats(min_value=0, max_value=10_000_000),
+    losses=st.floats(min_value=0, max_value=10_000_000),
     received=st.floats(min_value=0, max_value=10_000_000),
 )
-def test_estimates_are_never_negative_nor_above_the_limit(
-    crime_kind: str, injury: str, costs: float, received: float
+def test_estimates_are_never_negative_nor_above_the_limit_nor_counted_twice(
+    crime_kind: str, injury: str, therapy: float, losses: float, received: float
 ) -> None:
-    answers = CompensationAnswers(crime_kind, injury, costs, received)
-    for found in assess_eligibility(answers, rules()).options:
-        assert found.estimate_czk is None or 0 < found.estimate_czk <= found.limit_czk
+    answers = answers_of(crime_kind, injury, therapy, losses, received)
+    found = assess_eligibility(answers, rules()).options
+    for each in found:
+        assert each.estimate_czk is None or 0 < each.estimate_czk <= each.limit_czk
+    by_kind = {each.kind: each for each in found}
+    # The therapy figure only ever estimates therapy; the losses only the losses.
+    if THERAPY in by_kind and by_kind[THERAPY].estimate_czk is not None:
+        assert by_kind[THERAPY].estimate_czk == min(round(therapy), 50_000)
+    if LOSSES in by_kind and by_kind[LOSSES].estimate_czk is not None:
+        expected = min(round(losses) - round(received), 200_000)
+        assert by_kind[LOSSES].estimate_czk == expected
+    assert by_kind.get(LUMP_SUM, LUMP).estimate_czk is None
 
 
 @pytest.mark.parametrize(
     "answers",
     [
-        ("sexual", "none", -1, 0),
-        ("other", "injury", 0, -5),
+        ("sexual", "none", -1, 0, 0),
+        ("other", "injury", 0, -5, 0),
+        ("other", "injury", 0, 0, -5),
         ("robbery", "none"),
         ("other", "x"),
     ],
 )
 def test_impossible_answers_are_refused(answers: tuple) -> None:
     with pytest.raises(ValueError):
-        CompensationAnswers(*answers)
+        answers_of(*answers)
 
 
 # slots so far -> the questions the form still asks, in order
 QUESTIONS = [
-    ({}, ["crime_kind", "injury", "costs_czk", "received_czk"]),
+    ({}, ["crime_kind", "therapy_costs_czk", "injury", "losses_czk", "received_czk"]),
     ({"crime_kind": "none"}, ["crime_kind"]),
     ({"crime_kind": "other", "injury": "none"}, ["crime_kind", "injury"]),
-    ({"crime_kind": "sexual", "injury": "none"}, ["crime_kind", "injury", "costs_czk"]),
     (
-        {"crime_kind": "other", "injury": "injury", "costs_czk": 5_000.0},
-        ["crime_kind", "injury", "costs_czk", "received_czk"],
+        {"crime_kind": "sexual", "injury": "none"},
+        ["crime_kind", "therapy_costs_czk", "injury"],
     ),
     (
-        {"crime_kind": "other", "injury": "serious", "costs_czk": 0.0},
-        ["crime_kind", "injury", "costs_czk"],
+        {"crime_kind": "depends", "injury": "none"},
+        ["crime_kind", "therapy_costs_czk", "injury"],
+    ),
+    (
+        {"crime_kind": "other", "injury": "injury", "losses_czk": 5_000.0},
+        ["crime_kind", "injury", "losses_czk", "received_czk"],
+    ),
+    (
+        {"crime_kind": "other", "injury": "unsure", "losses_czk": 0.0},
+        ["crime_kind", "injury", "losses_czk"],
+    ),
+    (
+        {"crime_kind": "sexual", "injury": "serious", "therapy_costs_czk": 9_000.0},
+        ["crime_kind", "therapy_costs_czk", "injury", "losses_czk", "received_czk"],
     ),
     # an answer not yet validated (raw text) keeps the later questions
     (
         {"crime_kind": "Jiný", "injury": "ne"},
-        ["crime_kind", "injury", "costs_czk", "received_czk"],
+        ["crime_kind", "therapy_costs_czk", "injury", "losses_czk", "received_czk"],
     ),
 ]
 
@@ -253,6 +275,12 @@ AMOUNTS = [
     ("minus 300 Kč", AnswerProblem.NEGATIVE),
     ("10 000 001", AnswerProblem.TOO_LARGE),
     ("20 mil", AnswerProblem.TOO_LARGE),
+    # another currency is not read as crowns
+    ("200 eur", AnswerProblem.FOREIGN_CURRENCY),
+    ("200 €", AnswerProblem.FOREIGN_CURRENCY),
+    ("asi 50 euro", AnswerProblem.FOREIGN_CURRENCY),
+    ("$300", AnswerProblem.FOREIGN_CURRENCY),
+    ("100 dolarů", AnswerProblem.FOREIGN_CURRENCY),
     ("9" * 400, AnswerProblem.TOO_LARGE),
 ]
 
@@ -264,12 +292,19 @@ def test_parse_amount(text: str, expected: object) -> None:
 
 CHOICES = [
     ("crime_kind", "sexualni", "sexual"),
-    ("crime_kind", "vydíral mě nahými fotkami", "sexual"),
+    ("crime_kind", "sexuálně mě obtěžoval", "sexual"),
     ("crime_kind", "krádež", "other"),
     ("crime_kind", "not a sexual crime", "other"),
     ("crime_kind", "nebyl to sexuální trestný čin", "other"),
+    ("crime_kind", "zneužil můj účet", "other"),
     ("crime_kind", "no crime", "none"),
-    ("crime_kind", "nevim", AnswerProblem.DONT_KNOW),
+    # blackmail, spreading, harassment: whether Art. 24 d applies depends on the case
+    ("crime_kind", "vydírání", "depends"),
+    ("crime_kind", "vydíral mě nahými fotkami", "depends"),
+    ("crime_kind", "šířil moje fotky", "depends"),
+    ("crime_kind", "obtěžoval mě", "depends"),
+    ("crime_kind", "he leaked my nudes", "depends"),
+    ("crime_kind", "nevim", "depends"),
     ("crime_kind", "asdf", AnswerProblem.NOT_UNDERSTOOD),
     ("injury", "ne", "none"),
     ("injury", "no injury", "none"),
@@ -277,9 +312,13 @@ CHOICES = [
     ("injury", "ano, psychicky", "injury"),
     ("injury", "nothing serious", "injury"),
     ("injury", "ne, ale psychicky", "injury"),
-    ("injury", "yes, seriously", "serious"),
+    # "yes, seriously" is "yes, really": an injury, not a serious one
+    ("injury", "yes, seriously", "injury"),
+    ("injury", "ano, vážně", "injury"),
     ("injury", "tezke zraneni", "serious"),
-    ("injury", "no idea", AnswerProblem.DONT_KNOW),
+    ("injury", "byl jsem v nemocnici", "serious"),
+    ("injury", "no idea", "unsure"),
+    ("injury", "nevím", "unsure"),
     ("injury", "modrá", AnswerProblem.NOT_UNDERSTOOD),
 ]
 
@@ -334,20 +373,43 @@ def form_tracker(
     )
 
 
-SEXUAL = {"crime_kind": "sexual", "injury": "none"}
+SEXUAL = {"crime_kind": "sexual"}
+SEXUAL_UNINJURED = {"crime_kind": "sexual", "therapy_costs_czk": 5_000.0}
 INJURED = {"crime_kind": "other", "injury": "injury"}
 
 # requested slot, answer, slots so far -> events, the templates sent (ui.yml)
 VALIDATION = [
-    # a good answer; the next question is left to Rasa (all four are still needed)
+    # a good answer; the next question is left to Rasa (all are still needed)
     ("crime_kind", "Sexuální trestný čin", {}, [SlotSet("crime_kind", "sexual")], []),
-    ("injury", "ano", {"crime_kind": "other"}, [SlotSet("injury", "injury")], []),
+    ("crime_kind", "Vydírání fotkami", {}, [SlotSet("crime_kind", "depends")], []),
+    ("crime_kind", "Nevím", {}, [SlotSet("crime_kind", "depends")], []),
+    (
+        "injury",
+        "ano",
+        {"crime_kind": "other"},
+        [SlotSet("injury", "injury"), SlotSet("requested_slot", "losses_czk")],
+        [],
+    ),
+    (
+        "injury",
+        "Nevím",
+        {"crime_kind": "other"},
+        [SlotSet("injury", "unsure"), SlotSet("requested_slot", "losses_czk")],
+        [],
+    ),
     # an answer that makes later questions unnecessary: the form ends or skips
     (
         "crime_kind",
         "Nebyl to trestný čin",
         {},
         [SlotSet("crime_kind", "none"), SlotSet("requested_slot", None)],
+        [],
+    ),
+    (
+        "crime_kind",
+        "Jiný trestný čin",
+        {},
+        [SlotSet("crime_kind", "other"), SlotSet("requested_slot", "injury")],
         [],
     ),
     (
@@ -360,52 +422,44 @@ VALIDATION = [
     (
         "injury",
         "Ne",
-        {"crime_kind": "sexual"},
-        [SlotSet("injury", "none"), SlotSet("requested_slot", "costs_czk")],
+        SEXUAL_UNINJURED,
+        [SlotSet("injury", "none"), SlotSet("requested_slot", None)],
         [],
     ),
     (
-        "costs_czk",
+        "therapy_costs_czk",
         "12 000 Kč",
         SEXUAL,
-        [SlotSet("costs_czk", 12_000.0), SlotSet("requested_slot", None)],
+        [SlotSet("therapy_costs_czk", 12_000.0)],
         [],
     ),
     (
-        "costs_czk",
+        "losses_czk",
         "0",
         INJURED,
-        [SlotSet("costs_czk", 0.0), SlotSet("requested_slot", None)],
+        [SlotSet("losses_czk", 0.0), SlotSet("requested_slot", None)],
         [],
     ),
-    ("costs_czk", "12k", INJURED, [SlotSet("costs_czk", 12_000.0)], []),
+    (
+        "losses_czk",
+        "12k",
+        INJURED,
+        [SlotSet("losses_czk", 12_000.0), SlotSet("requested_slot", "received_czk")],
+        [],
+    ),
     (
         "received_czk",
         "nic",
-        {**INJURED, "costs_czk": 5_000.0},
-        [SlotSet("received_czk", 0.0)],
+        {**INJURED, "losses_czk": 5_000.0},
+        [SlotSet("received_czk", 0.0), SlotSet("requested_slot", None)],
         [],
     ),
-    # "I don't know": a hint and the question again for a choice, 0 for an amount
+    # "I don't know" to an amount counts as 0, and the assistant says so
     (
-        "crime_kind",
-        "nevím",
-        {},
-        [SlotSet("crime_kind", None)],
-        ["compensation_crime_kind_unsure"],
-    ),
-    (
-        "injury",
-        "I don't know",
-        {"crime_kind": "other"},
-        [SlotSet("injury", None)],
-        ["compensation_injury_unsure"],
-    ),
-    (
-        "costs_czk",
+        "therapy_costs_czk",
         "nevím",
         SEXUAL,
-        [SlotSet("costs_czk", 0.0), SlotSet("requested_slot", None)],
+        [SlotSet("therapy_costs_czk", 0.0)],
         ["compensation_amount_unknown"],
     ),
     # unusable answers: a kind re-ask, the slot stays empty, the form asks again
@@ -417,24 +471,31 @@ VALIDATION = [
         ["compensation_choice_not_understood"],
     ),
     (
-        "costs_czk",
+        "therapy_costs_czk",
         "hodně",
         SEXUAL,
-        [SlotSet("costs_czk", None), SlotSet("requested_slot", "costs_czk")],
+        [SlotSet("therapy_costs_czk", None)],
         ["compensation_amount_not_understood"],
     ),
     (
-        "costs_czk",
+        "losses_czk",
+        "200 eur",
+        INJURED,
+        [SlotSet("losses_czk", None), SlotSet("requested_slot", "losses_czk")],
+        ["compensation_amount_in_crowns"],
+    ),
+    (
+        "losses_czk",
         "-500",
         INJURED,
-        [SlotSet("costs_czk", None)],
+        [SlotSet("losses_czk", None), SlotSet("requested_slot", "losses_czk")],
         ["compensation_amount_negative"],
     ),
     (
         "received_czk",
         "999999999",
-        {**INJURED, "costs_czk": 5_000.0},
-        [SlotSet("received_czk", None)],
+        {**INJURED, "losses_czk": 5_000.0},
+        [SlotSet("received_czk", None), SlotSet("requested_slot", "received_czk")],
         ["compensation_amount_too_large"],
     ),
 ]
@@ -501,17 +562,25 @@ async def test_an_answer_in_the_other_language_switches_the_questions(
 
     result = await ValidateCompensationForm().run(dispatcher, tracker, domain)
 
-    assert result == [SlotSet("crime_kind", "other"), SlotSet("language", "en")]
+    assert result == [
+        SlotSet("crime_kind", "other"),
+        SlotSet("language", "en"),
+        SlotSet("requested_slot", "injury"),
+    ]
 
 
 async def test_an_unusable_answer_is_asked_again_in_its_language(
     dispatcher: CollectingDispatcher, domain: Dict[str, Any]
 ) -> None:
-    tracker = form_tracker("costs_czk", "-500 crowns", INJURED, language="en")
+    tracker = form_tracker("losses_czk", "-500 crowns", INJURED, language="en")
 
     result = await ValidateCompensationForm().run(dispatcher, tracker, domain)
 
-    assert result == [SlotSet("costs_czk", None), SlotSet("language", "en")]
+    assert result == [
+        SlotSet("losses_czk", None),
+        SlotSet("language", "en"),
+        SlotSet("requested_slot", "losses_czk"),
+    ]
     negative = load_dataset().template("compensation_amount_negative", "en")
     assert dispatcher.messages == [message(negative)]
 
@@ -520,8 +589,9 @@ async def test_an_unusable_answer_is_asked_again_in_its_language(
 
 ASK_ACTIONS = [
     ActionAskCrimeKind,
+    ActionAskTherapyCostsCzk,
     ActionAskInjury,
-    ActionAskCostsCzk,
+    ActionAskLossesCzk,
     ActionAskReceivedCzk,
 ]
 
@@ -530,16 +600,39 @@ QUESTION_TABLE = [
     (
         "crime_kind",
         "compensation_ask_crime_kind",
-        ["Sexuální trestný čin", "Jiný trestný čin", "Nebyl to trestný čin"],
-        ["A sexual crime", "Another crime", "It wasn't a crime"],
+        [
+            "Sexuální trestný čin",
+            "Vydírání fotkami",
+            "Jiný trestný čin",
+            "Nevím",
+            "Nebyl to trestný čin",
+        ],
+        [
+            "A sexual crime",
+            "Blackmail with photos",
+            "Another crime",
+            "I don't know",
+            "It wasn't a crime",
+        ],
+    ),
+    (
+        "therapy_costs_czk",
+        "compensation_ask_therapy_costs_czk",
+        ["0", "Nevím"],
+        ["0", "I don't know"],
     ),
     (
         "injury",
         "compensation_ask_injury",
-        ["Ne", "Ano", "Ano, vážně"],
-        ["No", "Yes", "Yes, seriously"],
+        ["Ne", "Ano", "Nevím"],
+        ["No", "Yes", "I don't know"],
     ),
-    ("costs_czk", "compensation_ask_costs_czk", ["0", "Nevím"], ["0", "I don't know"]),
+    (
+        "losses_czk",
+        "compensation_ask_losses_czk",
+        ["0", "Nevím"],
+        ["0", "I don't know"],
+    ),
     (
         "received_czk",
         "compensation_ask_received_czk",
@@ -616,8 +709,12 @@ def test_the_action_server_registers_the_ask_actions_but_not_their_base() -> Non
 
 
 CHOICE_BUTTONS = [
-    ("crime_kind", "compensation_crime_kinds", ["sexual", "other", "none"]),
-    ("injury", "compensation_injuries", ["none", "injury", "serious"]),
+    (
+        "crime_kind",
+        "compensation_crime_kinds",
+        ["sexual", "depends", "other", "depends", "none"],
+    ),
+    ("injury", "compensation_injuries", ["none", "injury", "unsure"]),
 ]
 
 
@@ -649,7 +746,6 @@ def test_the_check_texts_name_no_numbers() -> None:
     dataset = load_dataset()
     template_ids = [
         *(template_id for _, template_id, _, _ in QUESTION_TABLE),
-        *CHOICE_REASKS.values(),
         CHOICE_NOT_UNDERSTOOD,
         *AMOUNT_REASKS.values(),
     ]
@@ -689,8 +785,9 @@ async def test_result_lists_the_options_then_where_to_apply(
     dataset = load_dataset()
     slots = {
         "crime_kind": "sexual",
+        "therapy_costs_czk": 30_000.0,
         "injury": "serious",
-        "costs_czk": 30_000.0,
+        "losses_czk": 0.0,
         "received_czk": 0.0,
     }
 
@@ -699,9 +796,12 @@ async def test_result_lists_the_options_then_where_to_apply(
     )
 
     options, where = texts(dispatcher)
-    czk = [format_czk(amount, language) for amount in (30_000, 50_000, 200_000)]
+    czk = [format_czk(amount, language) for amount in (30_000, 50_000, 10_000)]
     assert all(amount in options for amount in czk), options
     assert options.count("\n") == 2  # therapy, lump sum, proven losses
+    # who decides, that the options do not add up, the total limit, where to apply
+    disclaimer = dataset.template("compensation_disclaimer", language)
+    assert disclaimer.format(maximum=format_czk(200_000, language)) in where
     assert dataset.compensation.where_to_apply[language] in where
     assert dataset.compensation.authority[language] in where
     assert "116 006" in where
@@ -730,13 +830,149 @@ async def test_result_with_unknown_costs_names_only_the_limits(
     dispatcher: CollectingDispatcher, domain: Dict[str, Any]
 ) -> None:
     tracker = result_tracker(
-        "cs", {"crime_kind": "other", "injury": "injury", "costs_czk": 0.0}
+        "cs", {"crime_kind": "other", "injury": "injury", "losses_czk": 0.0}
     )
 
     await ActionCompensationResult().run(dispatcher, tracker, domain)
 
     amounts = re.findall(r"\d[\d\u00a0 ]*\d Kč", texts(dispatcher)[0])
-    assert amounts == ["10 000 Kč", "200 000 Kč"]
+    assert amounts == ["10 000 Kč", "50 000 Kč"]
+
+
+# --- scripted checks: the answers typed or tapped, the options the source allows ----
+
+LUMP_SUMS = {"amount": 10_000, "serious": 50_000}
+
+# What a person answers, question by question (button titles or their own words),
+# -> the option lines of the result, as templates of ui.yml with their amounts.
+SCRIPTED = [
+    pytest.param(
+        "cs",
+        ["Sexuální trestný čin", "8 000 Kč", "Ne"],
+        [("compensation_result_therapy", {"maximum": 50_000}, 8_000)],
+        id="therapy costs only (cs)",
+    ),
+    pytest.param(
+        "en",
+        ["Another crime", "Yes", "12 000", "0"],
+        [
+            ("compensation_result_lump_sum", LUMP_SUMS, None),
+            ("compensation_result_losses", {}, 12_000),
+        ],
+        id="injury (en)",
+    ),
+    pytest.param(
+        "cs",
+        ["Jiný trestný čin", "mám těžké zranění, byl jsem v nemocnici", "0"],
+        [
+            ("compensation_result_lump_sum", LUMP_SUMS, None),
+            ("compensation_result_losses", {}, None),
+        ],
+        id="serious injury: both sums, the Ministry assesses (cs)",
+    ),
+    pytest.param(
+        "en",
+        ["Another crime", "yes, seriously", "0"],
+        [
+            ("compensation_result_lump_sum", LUMP_SUMS, None),
+            ("compensation_result_losses", {}, None),
+        ],
+        id="'yes, seriously' does not switch the lump sum (en)",
+    ),
+    pytest.param(
+        "cs",
+        ["Vydírání fotkami", "3 000", "Ano", "20 000", "5 000"],
+        [
+            ("compensation_result_therapy_depends", {"maximum": 50_000}, 3_000),
+            ("compensation_result_lump_sum", LUMP_SUMS, None),
+            ("compensation_result_losses", {}, 15_000),
+        ],
+        id="blackmail: therapy if the crime is in the sexual area (cs)",
+    ),
+    pytest.param(
+        "en",
+        ["he was blackmailing me with my nudes", "0", "No"],
+        [("compensation_result_therapy_depends", {"maximum": 50_000}, None)],
+        id="blackmail in own words (en)",
+    ),
+]
+
+
+async def run_check(
+    language: str, answers: List[str], domain: Dict[str, Any]
+) -> List[str]:
+    """Drive compensation_form as Rasa does: ask, validate, next; then the result."""
+    slots: Dict[str, Any] = {"language": language}
+    questions_asked = []
+    for answer in answers:
+        requested = next(
+            slot for slot in questions_to_ask(slots) if slots.get(slot) is None
+        )
+        questions_asked.append(requested)
+        tracker = form_tracker(requested, answer, slots, language=language)
+        events = await ValidateCompensationForm().run(
+            CollectingDispatcher(), tracker, domain
+        )
+        for event in events:
+            if event["name"] != "requested_slot":
+                slots[event["name"]] = event["value"]
+        assert slots[requested] is not None, (requested, answer)
+    assert [s for s in questions_to_ask(slots) if slots.get(s) is None] == [], slots
+    dispatcher = CollectingDispatcher()
+    await ActionCompensationResult().run(
+        dispatcher, result_tracker(language, slots), domain
+    )
+    return texts(dispatcher)
+
+
+@pytest.mark.parametrize("language,answers,expected", SCRIPTED)
+async def test_a_scripted_check_gets_the_options_the_source_allows(
+    language: str,
+    answers: List[str],
+    expected: List[tuple],
+    domain: Dict[str, Any],
+) -> None:
+    dataset = load_dataset()
+    options, where = await run_check(language, answers, domain)
+
+    lines = [line.removeprefix("• ") for line in options.split("\n")]
+    expected_lines = []
+    for template_id, amounts, estimate in expected:
+        depends = template_id == "compensation_result_therapy_depends"
+        if depends:
+            template_id = "compensation_result_therapy"
+        text = dataset.template(template_id, language).format(
+            **{name: format_czk(value, language) for name, value in amounts.items()}
+        )
+        if estimate is not None:
+            note = dataset.template("compensation_result_estimate", language)
+            text += " " + note.format(amount=format_czk(estimate, language))
+        if depends:
+            why = dataset.template("compensation_result_therapy_depends", language)
+            text += " " + why
+        expected_lines.append(text)
+    assert lines == expected_lines
+    # The options are joined by "or" and the Ministry decides; 116 006 advises.
+    assert dataset.compensation.authority[language] in where and "116 006" in where
+
+
+@pytest.mark.parametrize("language,answers,expected", SCRIPTED)
+async def test_no_amount_the_person_named_is_counted_twice(
+    language: str,
+    answers: List[str],
+    expected: List[tuple],
+    domain: Dict[str, Any],
+) -> None:
+    options, _ = await run_check(language, answers, domain)
+
+    named = {parse_amount(answer) for answer in answers}
+    named = {amount for amount in named if isinstance(amount, float) and amount > 0}
+    for amount in named:
+        assert options.count(format_czk(amount, language)) <= 1, (amount, options)
+    # ...and the result is never a sum of the options.
+    total = sum(value for _, amounts, estimate in expected for value in [estimate or 0])
+    if len([e for e in expected if e[2]]) > 1:
+        assert format_czk(total, language) not in options
 
 
 @pytest.mark.parametrize("language", ["cs", "en"])

@@ -7,10 +7,12 @@ from typing import List
 import pytest
 from rasa.core.channels.channel import CollectingOutputChannel
 from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
 
 from actions.conversation import ActionDeleteConversation, ActionFollowUp
 from actions.referral import ActionNotSure, ActionReferToHelp, ActionSafetyNet
 from referrals import load_dataset
+from referrals.render import situation_replies
 
 # message intent -> the numbers the FIRST reply must name, in this order.
 FIRST_REPLY_NUMBERS = [
@@ -24,6 +26,12 @@ FIRST_REPLY_NUMBERS = [
     ("bystander", ["116 111"]),
     ("request_human", ["116 111"]),
     ("out_of_scope", ["116 111"]),
+    ("am_i_in_trouble", ["116 111"]),
+    ("trouble_own_images", ["116 111"]),
+    ("trouble_sent_own", ["116 111", "158"]),
+    ("trouble_others_images", ["116 111"]),
+    ("victim_process", ["116 006", "116 111"]),
+    ("help_services", ["116 111", "116 006", "158"]),
 ]
 
 
@@ -183,3 +191,85 @@ async def test_delete_confirms_and_leaves_erasing_to_the_store(
     expected = load_dataset().situations["conversation_deleted"].text["en"]
     assert texts(dispatcher)[0].startswith(expected)
     assert events == []
+
+
+# --- "Am I in trouble?": the first bubble depends on the case -----------------------
+
+VICTIM = {"cs": "oběť", "en": "victim"}
+
+
+@pytest.mark.parametrize("language", ["cs", "en"])
+async def test_a_forwarder_and_a_sender_get_different_first_bubbles(
+    language, make_tracker, domain
+):
+    first = {}
+    replies = {}
+    for intent in ("trouble_others_images", "trouble_sent_own"):
+        dispatcher = CollectingDispatcher()
+        await ActionReferToHelp().run(
+            dispatcher, make_tracker(intent, language=language), domain
+        )
+        replies[intent] = texts(dispatcher)
+        first[intent] = replies[intent][0]
+
+    assert first["trouble_others_images"] != first["trouble_sent_own"]
+    assert "116 111" in first["trouble_others_images"]
+    # The sender is told a pressurer or blackmailer is to blame...
+    assert VICTIM[language] in first["trouble_sent_own"].lower()
+    # ...the forwarder is never told they are the victim, in any bubble.
+    forwarder = replies["trouble_others_images"]
+    assert all(VICTIM[language] not in text.lower() for text in forwarder)
+
+
+@pytest.mark.parametrize("language", ["cs", "en"])
+async def test_am_i_in_trouble_without_the_case_asks_which_it_is(
+    language, make_tracker, dispatcher, domain
+):
+    dataset = load_dataset()
+    tracker = make_tracker("am_i_in_trouble", language=language)
+
+    await ActionReferToHelp().run(dispatcher, tracker, domain)
+
+    first = texts(dispatcher)[0]
+    assert "116 111" in first
+    assert VICTIM[language] not in " ".join(texts(dispatcher)).lower()
+    last = dispatcher.messages[-1]
+    assert last["text"] == dataset.situations["am_i_in_trouble"].question[language]
+    assert [b["title"] for b in last["buttons"]] == dataset.buttons(
+        "trouble_cases", language
+    )
+
+
+@pytest.mark.parametrize("language", ["cs", "en"])
+@pytest.mark.parametrize("intent", ["immediate_danger", "suicidal_thoughts"])
+async def test_urgent_answer_comes_first_and_then_where_help_with_pictures_is(
+    intent, language, make_tracker, dispatcher, domain
+):
+    # "he has my nudes and he is outside my door": the NLU marks also_pictures.
+    dataset = load_dataset()
+    tracker = make_tracker(intent, language=language)
+    tracker.latest_message["also_pictures"] = True
+
+    await ActionReferToHelp().run(dispatcher, tracker, domain)
+
+    bubbles = texts(dispatcher)
+    urgent = len(situation_replies(dataset, intent, language))
+    assert bubbles[0].startswith(dataset.situations[intent].text[language])
+    pictures = dispatcher.messages[urgent]
+    assert pictures["text"] == dataset.template("also_pictures", language)
+    assert "116 111" in pictures["text"]
+    assert [b["title"] for b in pictures["buttons"]] == dataset.buttons(
+        "picture_situations", language
+    )
+    assert bubbles[-1] == dataset.template("safety_question", language)
+
+
+async def test_without_pictures_the_urgent_answer_has_no_pictures_bubble(
+    make_tracker, dispatcher, domain
+):
+    dataset = load_dataset()
+    tracker = make_tracker("suicidal_thoughts", language="en")
+
+    await ActionReferToHelp().run(dispatcher, tracker, domain)
+
+    assert dataset.template("also_pictures", "en") not in texts(dispatcher)

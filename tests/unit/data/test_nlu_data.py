@@ -3,7 +3,7 @@
 The held-out set measures how the assistant understands messages it has never
 seen, so none of its examples may be a training example, not even with another
 case, other diacritics or other punctuation. Button titles are checked in
-test_referral_dataset.py.
+tests/unit/referrals/test_dataset.py.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The situation evaluation set (tests/nlu_situations/): written apart, never trained on.
+"""The situation evaluation set (tests/nlu_situations/): written apart, unseen.
 
 It measures what a child experiences (the situation of the first reply), so it must
 stay unseen: no message may equal a training example after folding case,

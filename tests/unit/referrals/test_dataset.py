@@ -1,7 +1,7 @@
 """The referral dataset, read as a specification of what the assistant says.
 
 These tests load the real files in `referrals/data/`. Broken copies and the
-command line are in test_referral_dataset_errors.py.
+command line are in test_dataset_errors.py.
 """
 
 from __future__ import annotations
@@ -35,6 +35,11 @@ DISCLOSURES_AND_TOPICS = [
     "ask_compensation",
     "check_compensation",
     "am_i_in_trouble",
+    "trouble_own_images",
+    "trouble_sent_own",
+    "trouble_others_images",
+    "victim_process",
+    "help_services",
     "ask_reporting",
     "bystander",
     "parent_teacher",
@@ -163,18 +168,113 @@ def test_sextortion_steps_are_europols(dataset: ReferralDataset) -> None:
         assert advice in steps
 
 
-def test_am_i_in_trouble_is_careful(dataset: ReferralDataset) -> None:
+# --- "Am I in trouble?": the answer depends on the case (FACTS.md) ------------------
+
+TROUBLE_CASES = ["trouble_own_images", "trouble_sent_own", "trouble_others_images"]
+
+
+def said(dataset: ReferralDataset, situation_id: str, lang: str) -> str:
+    """Everything a situation says: opener, steps, facts, question; lower case."""
+    situation = dataset.situations[situation_id]
+    return " ".join(
+        [
+            situation.text[lang],
+            *situation.steps[lang],
+            *(dataset.fact(f).text[lang] for f in situation.facts),
+            situation.question[lang] if situation.question else "",
+        ]
+    ).lower()
+
+
+@pytest.mark.parametrize("lang", ["cs", "en"])
+@pytest.mark.parametrize("situation_id", ["am_i_in_trouble", *TROUBLE_CASES])
+def test_no_trouble_answer_says_nothing_happens(
+    dataset: ReferralDataset, situation_id: str, lang: str
+) -> None:
+    text = said(dataset, situation_id, lang)
+    for claim in [
+        "nothing illegal",
+        "nic nelegálního",
+        "cannot be punished",
+        "nejde potrestat",
+        "nothing happens at all",
+        "nic se nestane.",
+    ]:
+        assert claim not in text
+
+
+@pytest.mark.parametrize("lang", ["cs", "en"])
+def test_the_unknown_case_says_only_what_is_true_in_every_case_then_asks(
+    dataset: ReferralDataset, lang: str
+) -> None:
     situation = dataset.situations["am_i_in_trouble"]
+    text = said(dataset, "am_i_in_trouble", lang)
+    assert "linka_bezpeci" in situation.helplines
+    # Neither "you are the victim" nor "it is a crime": that depends on the case.
+    for claim in ["oběť", "victim", "trestný čin", "a crime", "trestné", "not a crime"]:
+        assert claim not in text
+    assert situation.question is not None
+    assert [b.intent for b in dataset.button_sets[str(situation.buttons)]] == (
+        TROUBLE_CASES
+    )
+
+
+@pytest.mark.parametrize("lang", ["cs", "en"])
+def test_a_forwarder_is_never_told_they_are_the_victim(
+    dataset: ReferralDataset, lang: str
+) -> None:
+    text = said(dataset, "trouble_others_images", lang)
+    for claim in ["oběť", "victim", "ne tě trestat", "not to punish you"]:
+        assert claim not in text
+    # ...but that it can be a crime, what to do, and that 116 111 helps.
+    assert ("může být trestný čin" if lang == "cs" else "can be a crime") in text
+    assert ("smaž" if lang == "cs" else "delete") in text
+    assert "116 111" in text
+    facts = dataset.situations["trouble_others_images"].facts
+    assert {"child_forwarding_is_a_crime", "law_child_pornography"} <= set(facts)
+
+
+@pytest.mark.parametrize("lang", ["cs", "en"])
+def test_a_child_who_sent_their_own_picture_is_told_a_blackmailer_is_to_blame(
+    dataset: ReferralDataset, lang: str
+) -> None:
+    situation = dataset.situations["trouble_sent_own"]
+    opener = situation.text[lang].lower()
+    assert ("ty jsi oběť" if lang == "cs" else "you are the victim") in opener
+    # "can be", never a flat "is" or "is not": the source says both.
+    sending = dataset.fact("child_sending_own_images").text[lang].lower()
+    assert ("může posuzovat" if lang == "cs" else "can be judged") in sending
+    # Waivers, prison last, penalties halved (Q9.8, Q9.9); the police are named.
+    assert {"law_juvenile_waiver", "law_juvenile_penalties"} <= set(situation.facts)
+    assert "police" in situation.helplines
+
+
+@pytest.mark.parametrize("lang", ["cs", "en"])
+@pytest.mark.parametrize("situation_id", ["trouble_own_images", "trouble_sent_own"])
+def test_the_own_picture_answers_say_someone_elses_are_different(
+    dataset: ReferralDataset, situation_id: str, lang: str
+) -> None:
+    # A forwarder the NLU sends here by mistake must not read reassurance only.
+    opener = dataset.situations[situation_id].text[lang].lower()
+    assert ("někoho jiného" if lang == "cs" else "someone else's") in opener
+    assert ("může být trestné" if lang == "cs" else "can be a crime") in opener
+
+
+@pytest.mark.parametrize("situation_id", TROUBLE_CASES)
+def test_each_case_says_what_under_15_means(
+    dataset: ReferralDataset, situation_id: str
+) -> None:
+    assert "child_under_15" in dataset.situations[situation_id].facts
+    fact = dataset.fact("child_under_15").text
+    assert "nothing happens" in fact["en"] and "dealt with" in fact["en"]
+    assert "nic nestane" in fact["cs"] and "řešit" in fact["cs"]
+
+
+def test_the_first_bubbles_differ_by_case(dataset: ReferralDataset) -> None:
     for lang in ("cs", "en"):
-        said = " ".join(
-            [
-                situation.text[lang],
-                *(dataset.fact(f).text[lang] for f in situation.facts),
-            ]
-        ).lower()
-        assert "nothing illegal" not in said
-        assert "nic nelegálního" not in said
-        assert ("oběť" if lang == "cs" else "victim") in said
+        situations = ["am_i_in_trouble", *TROUBLE_CASES]
+        openers = [dataset.situations[s].text[lang] for s in situations]
+        assert len(set(openers)) == len(openers)
 
 
 def test_parent_teacher_advice(dataset: ReferralDataset) -> None:
@@ -215,6 +315,7 @@ def test_bystander_is_told_not_to_forward(dataset: ReferralDataset) -> None:
             "more_topics",
             [
                 "Jaká mám práva?",
+                "Jaká pomoc existuje?",
                 "Jak to nahlásit?",
                 "Jak dostat fotky z internetu?",
                 "Budu mít problém?",
@@ -222,10 +323,24 @@ def test_bystander_is_told_not_to_forward(dataset: ReferralDataset) -> None:
             ],
             [
                 "What are my rights?",
+                "What help is there?",
                 "How do I report it?",
                 "How do I get the photos taken down?",
                 "Am I in trouble?",
                 "Check if I can get compensation",
+            ],
+        ),
+        (
+            "trouble_cases",
+            [
+                "Svoje fotky mám jen u sebe",
+                "Svoje fotky někdo dostal ode mě",
+                "Jde o fotky někoho jiného",
+            ],
+            [
+                "I keep my own photos to myself",
+                "I sent my own photos to someone",
+                "They are someone else's photos",
             ],
         ),
     ],

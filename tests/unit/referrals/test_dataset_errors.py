@@ -127,6 +127,54 @@ BROKEN_COPIES = [
         id="blank source",
     ),
     pytest.param(
+        "facts.yml",
+        delete(["facts", "rights_interview", "quote"]),
+        ["facts.rights_interview.quote: source names Q6.2: quote the words"],
+        id="sourced fact without a quote",
+    ),
+    pytest.param(
+        "ui.yml",
+        delete(["templates", "compensation_result_therapy", "quote"]),
+        ["templates.compensation_result_therapy.quote: source names Q6.1"],
+        id="sourced template without a quote",
+    ),
+    pytest.param(
+        "helplines.yml",
+        delete(["helplines", "bily_kruh", "quote"]),
+        ["helplines.bily_kruh.quote: source names Q6.1, Q7"],
+        id="sourced helpline without a quote",
+    ),
+    pytest.param(
+        "facts.yml",
+        set_in(["facts", "platform_report", "source"], "helpline practice"),
+        ["facts.platform_report.source: name the questions of the source document"],
+        id="source neither a question nor general",
+    ),
+    pytest.param(
+        "facts.yml",
+        set_in(["facts", "platform_report", "quote"], "every big social network"),
+        ["facts.platform_report.source: a quote needs the question it comes from"],
+        id="quote without a question",
+    ),
+    pytest.param(
+        "ui.yml",
+        delete(["templates", "steps_heading", "source"]),
+        ["templates.steps_heading.source: field required"],
+        id="template without a source",
+    ),
+    pytest.param(
+        "situations.yml",
+        delete(["situations", "am_i_in_trouble", "buttons"]),
+        ["situations.am_i_in_trouble: a question needs the buttons"],
+        id="question without buttons",
+    ),
+    pytest.param(
+        "situations.yml",
+        set_in(["situations", "trouble_others_images", "helplines"], ["police"]),
+        ["situations.trouble_others_images.helplines: must name 'linka_bezpeci'"],
+        id="a trouble case without 116 111",
+    ),
+    pytest.param(
         "situations.yml",
         set_in(
             ["situations", "immediate_danger", "helplines"], ["police", "emergency"]
@@ -196,7 +244,10 @@ BROKEN_COPIES = [
     ),
     pytest.param(
         "ui.yml",
-        set_in(["templates", "Thanks-Again"], {"cs": "Díky", "en": "Thanks"}),
+        set_in(
+            ["templates", "Thanks-Again"],
+            {"cs": "Díky", "en": "Thanks", "source": "general: interface text"},
+        ),
         ["templates.Thanks-Again: ids must be snake_case"],
         id="id not snake_case",
     ),
@@ -208,7 +259,10 @@ BROKEN_COPIES = [
     ),
     pytest.param(
         "ui.yml",
-        set_in(["templates", "helpline_line"], {"cs": "{phone}", "en": "{phone}"}),
+        set_in(
+            ["templates", "helpline_line"],
+            {"cs": "{phone}", "en": "{phone}", "source": "general: interface text"},
+        ),
         ["templates.helpline_line.cs: unknown placeholder(s) ['phone']"],
         id="unknown placeholder",
     ),
