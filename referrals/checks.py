@@ -28,6 +28,7 @@ SNAKE_CASE = re.compile(ID_PATTERN)
 # Situations, templates and button sets the code uses by name (actions/ and the
 # guard); tests/unit/referrals/test_required_records.py derives them from the code.
 REQUIRED_SITUATIONS = (
+    "ask_rights",
     "ask_compensation",
     "check_compensation",
     "sextortion",

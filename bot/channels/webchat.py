@@ -183,6 +183,9 @@ class WebChatInput(SocketIOInput):
             "userEvent": self.user_message_evt,
             "botEvent": self.bot_message_evt,
             "deletedEvent": DELETED_EVENT,
+            # The widget starts only on these sites (the server enforces them too:
+            # the page's frame-ancestors and engine.io's Origin check).
+            "allowedOrigins": list(self.cors_allowed_origins),
             "strings": ui_strings(),
         }
 

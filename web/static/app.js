@@ -2,7 +2,8 @@
  * The web chat page. Privacy rules this file keeps:
  * - nothing is stored in the browser: the session id lives in a variable only
  *   (no localStorage, sessionStorage, cookies or IndexedDB);
- * - every message is put on the page with textContent, never as HTML;
+ * - every message is put on the page with textContent, never as HTML, and every
+ *   call link is built with DOM calls from digits checked here again;
  * - quick exit (button, or Esc twice) clears the page and replaces it in the
  *   history with a neutral site, so Back does not come back here.
  */
@@ -12,6 +13,9 @@
   var ESC_WINDOW_MS = 1500;
   var LINK_PATTERN = /https?:\/\/[^\s<>"']+/g;
   var TRAILING_PUNCTUATION = /[.,;:!?)\]}'"»“”]+$/;
+  var DIAL_DIGITS = /^[0-9]{3,15}$/;
+  // Announced bubbles kept in the live region: older ones are removed quietly.
+  var ANNOUNCED_KEPT = 6;
 
   var config = JSON.parse(
     document.querySelector('meta[name="webchat-config"]').getAttribute("content")
@@ -23,12 +27,16 @@
   var socket = null;
   var exiting = false;
   var lastEscape = 0;
+  // True from sending a message until the first bubble of its reply arrives.
+  var awaitingReply = false;
+  var reducedMotion = window.matchMedia("(prefers-reduced-motion: reduce)");
 
   var chat = document.querySelector(".chat");
   var log = document.getElementById("log");
   var input = document.getElementById("message");
   var typing = document.getElementById("typing");
   var status = document.getElementById("status");
+  var announcer = document.getElementById("announcer");
   var confirmBox = document.getElementById("delete-confirm");
 
   function pickLanguage() {
@@ -120,8 +128,29 @@
     parent.appendChild(document.createTextNode(text.slice(position)));
   }
 
+  function scrollChatTo(top) {
+    chat.scrollTo({ top: top, behavior: reducedMotion.matches ? "auto" : "smooth" });
+  }
+
   function showLatest() {
-    chat.scrollTop = chat.scrollHeight;
+    scrollChatTo(chat.scrollHeight);
+  }
+
+  // The first bubble of a reply at the top of the view: a child on a small
+  // screen reads the opener and the helplines first, not the last question.
+  function showFromTop(element) {
+    var top = element.getBoundingClientRect().top - chat.getBoundingClientRect().top;
+    scrollChatTo(chat.scrollTop + top - 8);
+  }
+
+  // Screen readers hear each new bot bubble once, not the whole log again.
+  function announce(text) {
+    var line = document.createElement("p");
+    line.textContent = text;
+    announcer.appendChild(line);
+    while (announcer.childElementCount > ANNOUNCED_KEPT) {
+      announcer.removeChild(announcer.firstElementChild);
+    }
   }
 
   function addBubble(who, text) {
@@ -133,8 +162,28 @@
     else body.textContent = text;
     bubble.appendChild(body);
     log.appendChild(bubble);
-    showLatest();
     return bubble;
+  }
+
+  // One tel: link per helpline of the bubble (`custom.helplines`), dialling the
+  // dataset's digits; an entry without valid digits is left out.
+  function addCallLinks(helplines) {
+    var group = document.createElement("div");
+    group.className = "calls";
+    group.setAttribute("role", "group");
+    group.setAttribute("aria-label", t("call_label"));
+    helplines.forEach(function (helpline) {
+      if (!helpline || typeof helpline !== "object") return;
+      var dial = String(helpline.dial || "");
+      if (!DIAL_DIGITS.test(dial)) return;
+      var link = document.createElement("a");
+      link.className = "call";
+      link.href = "tel:" + dial;
+      link.textContent = String(helpline.label || helpline.number || dial);
+      if (helpline.name) link.title = String(helpline.name);
+      group.appendChild(link);
+    });
+    if (group.childElementCount) log.appendChild(group);
   }
 
   function addButtons(buttons) {
@@ -151,27 +200,42 @@
       button.textContent = title;
       button.addEventListener("click", function () {
         group.querySelectorAll("button").forEach(function (b) { b.disabled = true; });
+        // The tapped button is disabled now: keep the keyboard in the composer.
+        input.focus({ preventScroll: true });
         send(String(choice.payload || title), title);
       });
       group.appendChild(button);
     });
     log.appendChild(group);
-    showLatest();
   }
 
   function onBotMessage(message) {
     if (!message || typeof message !== "object") return;
-    typing.hidden = true;
-    if (typeof message.text === "string" && message.text) addBubble("bot", message.text);
+    var first = null;
+    if (typeof message.text === "string" && message.text) {
+      first = addBubble("bot", message.text);
+      announce(t("assistant") + " " + message.text);
+    }
+    var custom = message.custom;
+    if (custom && typeof custom === "object" && Array.isArray(custom.helplines)) {
+      addCallLinks(custom.helplines);
+    }
     var buttons = message.quick_replies || message.buttons;
     if (Array.isArray(buttons) && buttons.length) addButtons(buttons);
+    if (first && awaitingReply) {
+      awaitingReply = false;
+      typing.hidden = true;
+      showFromTop(first);
+    }
   }
 
   function send(text, shown) {
     text = text.trim();
     if (!text || !socket) return;
     addBubble("user", shown || text);
+    awaitingReply = true;
     typing.hidden = false;
+    announce(t("typing"));
     showLatest();
     var data = { message: text, session_id: sessionId, lang: language };
     socket.emit(config.userEvent, data);
@@ -181,8 +245,10 @@
 
   function clearConversation() {
     log.replaceChildren();
+    announcer.replaceChildren();
     input.value = "";
     typing.hidden = true;
+    awaitingReply = false;
   }
 
   function quickExit() {
