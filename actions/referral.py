@@ -94,7 +94,7 @@ class ActionReferToHelp(Action):
 
 
 class ActionExplainLaw(Action):
-    """"What does the law say?": the legal facts of the situation in the
+    """ "What does the law say?": the legal facts of the situation in the
     `situation` slot, then the question still pending (are you safe?), if any.
     With no situation, or one without facts, the general rights answer."""
 

@@ -51,7 +51,7 @@ class CallButton:
 
 
 def split_message(
-    message: Mapping[str, Any]
+    message: Mapping[str, Any],
 ) -> Tuple[Dict[str, Any], List[CallButton]]:
     """The message without its helplines, and the helplines as call buttons.
 

@@ -94,9 +94,7 @@ def call_button(helpline: CallButton) -> Dict[str, str]:
     }
 
 
-def call_templates(
-    text: str, helplines: Sequence[CallButton]
-) -> List[Dict[str, Any]]:
+def call_templates(text: str, helplines: Sequence[CallButton]) -> List[Dict[str, Any]]:
     """Button templates with a call button per helpline, three to a template.
 
     The first carries the bubble's text when it fits; otherwise (and for a

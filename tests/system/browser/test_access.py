@@ -91,8 +91,7 @@ def test_axe_finds_nothing_serious_on_any_screen(
 
 def focus_ring(page: Page) -> Dict[str, Any]:
     """The focused element and whether its focus can be seen (an outline)."""
-    return dict(
-        page.evaluate("""() => {
+    return dict(page.evaluate("""() => {
             const el = document.activeElement;
             const style = getComputedStyle(el);
             return {
@@ -101,8 +100,7 @@ def focus_ring(page: Page) -> Dict[str, Any]:
                 visible: style.outlineStyle !== 'none'
                     && parseFloat(style.outlineWidth) >= 2,
             };
-        }""")
-    )
+        }"""))
 
 
 def tab_to(page: Page, key: str, wanted: Dict[str, str], limit: int = 30) -> None:
@@ -192,9 +190,11 @@ def test_new_messages_are_announced_once_without_the_whole_log(
     new = announced[len(first) :] if len(announced) > len(first) else announced
     typing = DATASET.webchat["typing"]["cs"]
     assert new[0] == typing
-    assert new[1] == "Poradce: " + page.locator("#log .message.bot").last.locator(
-        "span"
-    ).last.inner_text()
+    assert (
+        new[1]
+        == "Poradce: "
+        + page.locator("#log .message.bot").last.locator("span").last.inner_text()
+    )
     assert all(DISCLOSURE not in line and "Ty:" not in line for line in announced)
     page.click("#language")  # the log's labels change; nothing is announced again
     assert page.locator("#announcer > p").all_inner_texts() == announced
@@ -272,7 +272,8 @@ def test_reduced_motion_is_respected(
         say(page, DISCLOSURE)
         page.locator("#log .message.bot").first.wait_for(timeout=REPLY_SECONDS)
         animations = page.evaluate("""() => ({
-            bubble: getComputedStyle(document.querySelector('#log .message')).animationName,
+            bubble: getComputedStyle(document.querySelector('#log .message'))
+                .animationName,
             typing: getComputedStyle(document.querySelector('#typing'), '::after')
                 .animationName,
             smooth: matchMedia('(prefers-reduced-motion: reduce)').matches,

@@ -75,7 +75,9 @@ def test_two_taps_after_the_first_message_dial_116_111(
     expect(first).to_contain_text(OPENER)
     expect(first).to_be_in_viewport()
     calls = page.locator("#log .calls").first.locator("a.call")
-    expect(calls).to_have_text([call_label(h) for h in ("linka_bezpeci", "police", "bily_kruh")])
+    expect(calls).to_have_text(
+        [call_label(h) for h in ("linka_bezpeci", "police", "bily_kruh")]
+    )
     expect(calls).to_have_attribute("href", re.compile(r"^tel:\d+$"))
     call = calls.first
     expect(call).to_be_in_viewport()

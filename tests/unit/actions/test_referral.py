@@ -303,7 +303,7 @@ async def test_the_first_bubble_carries_its_helplines_as_call_buttons(
     helplines = first["custom"]["helplines"]
     ids = dataset.situations[intent].helplines
     assert [h["id"] for h in helplines] == ids
-    for helpline, helpline_id in zip(helplines, ids):
+    for helpline, helpline_id in zip(helplines, ids, strict=True):
         record = dataset.helpline(helpline_id)
         assert helpline["dial"] == record.dial
         assert helpline["number"] == record.number

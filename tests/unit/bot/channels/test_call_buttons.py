@@ -31,7 +31,10 @@ def test_a_message_without_helplines_is_left_as_it_is() -> None:
 
 def test_numbers_are_marked_where_telegram_counts_them() -> None:
     text = "😊 Linka bezpečí: 116 111, policie 158"
-    buttons = [CallButton("158", "158", "", ""), CallButton("116 111", "116111", "", "")]
+    buttons = [
+        CallButton("158", "158", "", ""),
+        CallButton("116 111", "116111", "", ""),
+    ]
 
     entities = number_entities(text, buttons)
 

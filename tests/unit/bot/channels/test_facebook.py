@@ -203,7 +203,12 @@ async def test_a_long_bubble_is_text_then_call_buttons_three_to_a_template(
     channel: SecureMessengerInput, graph_api: PlatformStandIn
 ) -> None:
     helplines = [
-        {"dial": f"11{i}", "number": f"11{i}", "name": f"Line {i}", "label": f"Call {i}"}
+        {
+            "dial": f"11{i}",
+            "number": f"11{i}",
+            "name": f"Line {i}",
+            "label": f"Call {i}",
+        }
         for i in range(4)
     ]
     reply = {
