@@ -128,19 +128,31 @@
     parent.appendChild(document.createTextNode(text.slice(position)));
   }
 
-  function scrollChatTo(top) {
-    chat.scrollTo({ top: top, behavior: reducedMotion.matches ? "auto" : "smooth" });
+  // What scrolls: the conversation, or in a short view (style.css) the page.
+  function scroller() {
+    return getComputedStyle(chat).overflowY === "visible"
+      ? document.scrollingElement
+      : chat;
+  }
+
+  function scrollTo(element, top) {
+    element.scrollTo({ top: top, behavior: reducedMotion.matches ? "auto" : "smooth" });
   }
 
   function showLatest() {
-    scrollChatTo(chat.scrollHeight);
+    var element = scroller();
+    scrollTo(element, element.scrollHeight);
   }
 
   // The first bubble of a reply at the top of the view: a child on a small
   // screen reads the opener and the helplines first, not the last question.
-  function showFromTop(element) {
-    var top = element.getBoundingClientRect().top - chat.getBoundingClientRect().top;
-    scrollChatTo(chat.scrollTop + top - 8);
+  function showFromTop(bubble) {
+    var element = scroller();
+    var viewTop = element === chat
+      ? chat.getBoundingClientRect().top
+      : document.querySelector(".bar").getBoundingClientRect().bottom;
+    var offset = bubble.getBoundingClientRect().top - viewTop;
+    scrollTo(element, element.scrollTop + offset - 8);
   }
 
   // Screen readers hear each new bot bubble once, not the whole log again.
@@ -294,6 +306,13 @@
 
   // -- wiring ---------------------------------------------------------------------
 
+  // A window less than 40 rem high (200 % zoom, large text): the page scrolls as
+  // a whole (style.css, .short-view).
+  function fitView() {
+    var rem = parseFloat(getComputedStyle(document.documentElement).fontSize) || 16;
+    document.body.classList.toggle("short-view", window.innerHeight < 40 * rem);
+  }
+
   function connect() {
     status.textContent = t("connecting");
     var url = window.location.origin + (config.namespace === "/" ? "" : config.namespace);
@@ -345,6 +364,8 @@
     }
   });
 
+  window.addEventListener("resize", fitView);
+  fitView();
   applyLanguage();
   connect();
 })();

@@ -230,8 +230,11 @@ def test_200_percent_zoom_needs_no_sideways_scrolling(
     context = new_context(browser, locale="cs-CZ", **options)
     page = context.new_page()
     if text_size:
+        # As a reader's text size: set before the page's script runs.
         page.add_init_script(
-            f"document.documentElement.style.fontSize = '{text_size}';"
+            "document.addEventListener('readystatechange', () => {"
+            f" document.documentElement.style.fontSize = '{text_size}';"
+            " }, {once: true});"
         )
     try:
         open_chat(page, webchat_server)
