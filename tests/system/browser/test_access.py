@@ -51,7 +51,12 @@ def axe_page(request: pytest.FixtureRequest, browser: Browser) -> Iterator[Page]
 
 
 def screen(page: Page, name: str) -> List[Dict[str, Any]]:
-    """axe's serious and critical violations of this screen; a 360 px screenshot."""
+    """axe's serious and critical violations of this screen; a 360 px screenshot.
+
+    Measured once the bubbles have faded in: half-way, their text is paler."""
+    page.wait_for_function("""() => document.getAnimations().every(
+        a => a.playState !== 'running' || a.effect.getTiming().iterations === Infinity
+    )""")
     if page.viewport_size == PHONE:
         screenshot(page, f"360px-{name}")
     return axe_violations(page)
