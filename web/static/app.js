@@ -29,6 +29,9 @@
   var lastEscape = 0;
   // True from sending a message until the first bubble of its reply arrives.
   var awaitingReply = false;
+  // The first bubble of the latest reply, kept at the top of the view while the
+  // rest of the reply arrives (until the reader scrolls or writes again).
+  var replyFirst = null;
   var reducedMotion = window.matchMedia("(prefers-reduced-motion: reduce)");
 
   var chat = document.querySelector(".chat");
@@ -237,8 +240,11 @@
     if (first && awaitingReply) {
       awaitingReply = false;
       typing.hidden = true;
-      showFromTop(first);
+      replyFirst = first;
     }
+    // Again after each bubble: the first one can reach the top only once the
+    // bubbles below it give the view room to scroll.
+    if (replyFirst) showFromTop(replyFirst);
   }
 
   function send(text, shown) {
@@ -246,6 +252,7 @@
     if (!text || !socket) return;
     addBubble("user", shown || text);
     awaitingReply = true;
+    replyFirst = null;
     typing.hidden = false;
     announce(t("typing"));
     showLatest();
@@ -261,6 +268,7 @@
     input.value = "";
     typing.hidden = true;
     awaitingReply = false;
+    replyFirst = null;
   }
 
   function quickExit() {
@@ -365,6 +373,9 @@
   });
 
   window.addEventListener("resize", fitView);
+  ["wheel", "touchmove"].forEach(function (type) {
+    window.addEventListener(type, function () { replyFirst = null; }, { passive: true });
+  });
   fitView();
   applyLanguage();
   connect();
