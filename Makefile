@@ -89,8 +89,10 @@ stories: model  ## conversation tests in both languages
 	$(BIN)/rasa test core --model $$($(BIN)/python -c 'from bot.run.training import model_path; print(model_path())') \
 	  --stories tests/stories --endpoints endpoints.yml --fail-on-prediction-errors --out results/core
 
-nlu-eval: model  ## NLU figures on the held-out test set, failing below thresholds
+nlu-eval: model  ## the situation of the first reply (sealed set) and intent F1 (held-out set), failing below floors
 	$(BIN)/python scripts/evaluate_nlu.py
+	$(BIN)/python scripts/evaluate_situations.py --part dev --no-enforce
+	$(BIN)/python scripts/evaluate_situations.py --part sealed
 
 nlu-compare: install  ## NLU figures with spaCy (config.yml) and without (config_baseline.yml)
 	$(BIN)/python scripts/evaluate_nlu.py --config config_baseline.yml --no-enforce

@@ -317,7 +317,7 @@ def test_bystander_is_told_not_to_forward(dataset: ReferralDataset) -> None:
                 "Jaká mám práva?",
                 "Jaká pomoc existuje?",
                 "Jak to nahlásit?",
-                "Jak dostat fotky z internetu?",
+                "Jak odstranit fotky z internetu?",
                 "Budu mít problém?",
                 "Ověřit nárok na odškodnění",
             ],
@@ -334,7 +334,7 @@ def test_bystander_is_told_not_to_forward(dataset: ReferralDataset) -> None:
             "trouble_cases",
             [
                 "Svoje fotky mám jen u sebe",
-                "Svoje fotky někdo dostal ode mě",
+                "Někdo ode mě dostal moje fotky",
                 "Jde o fotky někoho jiného",
             ],
             [

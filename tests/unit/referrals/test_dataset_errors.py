@@ -190,8 +190,10 @@ BROKEN_COPIES = [
     ),
     pytest.param(
         "situations.yml",
-        append_text(["situations", "suicidal_thoughts", "text", "en"], " Call 112."),
-        ["situations.suicidal_thoughts.text.en: names 112: an opener may only"],
+        # sextortion's first helpline is 116 111: naming the police alone comes
+        # before it (the suicide opener now names 116 111, then 112, in order).
+        append_text(["situations", "sextortion", "text", "en"], " Call 158."),
+        ["situations.sextortion.text.en: names 158: an opener may only"],
         id="opener names a number before the first helpline",
     ),
     pytest.param(
