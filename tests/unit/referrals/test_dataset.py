@@ -156,7 +156,7 @@ def test_sextortion_steps_are_europols(dataset: ReferralDataset) -> None:
         "don't pay",
         "don't send any more",
         "screenshots",
-        "user name",
+        "username",
         "links",
         "before you block",
         "don't delete the chat",
@@ -243,7 +243,7 @@ def test_a_child_who_sent_their_own_picture_is_told_a_blackmailer_is_to_blame(
     assert ("ty jsi oběť" if lang == "cs" else "you are the victim") in opener
     # "can be", never a flat "is" or "is not": the source says both.
     sending = dataset.fact("child_sending_own_images").text[lang].lower()
-    assert ("může posuzovat" if lang == "cs" else "can be judged") in sending
+    assert ("může posuzovat" if lang == "cs" else "can count as a crime") in sending
     # Waivers, prison last, penalties halved (Q9.8, Q9.9); the police are named.
     assert {"law_juvenile_waiver", "law_juvenile_penalties"} <= set(situation.facts)
     assert "police" in situation.helplines
@@ -374,7 +374,7 @@ def test_every_button_title_is_an_nlu_example_of_its_intent(
 def test_templates_the_actions_render(dataset: ReferralDataset) -> None:
     assert dataset.template("safety_question", "en") == "Are you safe right now?"
     assert dataset.template("compensation_offer", "en") == (
-        "Shall we check step by step what you may be eligible for?"
+        "Shall we check, step by step, what money you might be able to get?"
     )
     line = dataset.template("helpline_line", "cs").format(
         number="116 111", name="Linka bezpečí", description="zdarma"

@@ -45,7 +45,7 @@ JARGON: List[Tuple[str, str, str]] = [
     ("cs", "peněžitá pomoc", "peníze"),
     ("en", "slander", "spreading lies"),
     ("cs", "pomluv", "šířit o někom lži"),
-    ("en", "sexual coercion", "forcing someone with threats"),
+    ("en", "sexual coercion", "using threats to force someone"),
     ("cs", "sexuální nátlak", "nutit někoho výhrůžkami"),
     ("en", "serious harm to health", "serious"),
     ("cs", "těžké újm", "vážném zranění"),
