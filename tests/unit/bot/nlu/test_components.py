@@ -6,20 +6,49 @@ import pytest
 from rasa.shared.nlu.training_data.message import Message
 
 from bot.nlu.critical_phrases import CriticalPhraseClassifier, critical_intent
+from bot.nlu.detection import marker_counts
 from bot.nlu.language import LanguageDetector, detect_language
 from bot.nlu.tokenizer import BilingualSpacyTokenizer
+from referrals.schema import LANGUAGES
 
 LANGUAGE_OF = [
+    # Czech, with and without diacritics
     ("nekdo me vydira s fotkama", "cs"),
     ("Někdo mě vydírá", "cs"),
     ("Dobrý den, moje dcera", "cs"),
     ("ahoj", "cs"),
-    ("ne", "cs"),
+    ("ja nevim co mam delat", "cs"),
+    ("jsou tam moje fotky", "cs"),
+    ("počkej, šlo by to?", "cs"),  # š and č alone no longer decide
+    ("ščo take odškodnění", "uk"),  # ...and a Czech word in Ukrainian does not
+    # English
     ("someone is blackmailing me", "en"),
     ("i want to die", "en"),
     ("can i talk to a real person", "en"),
     ("yes", "en"),
     ("idk", "en"),
+    ("is linka bezpečí free?", "en"),
+    # Ukrainian in Cyrillic; Russian is answered in Ukrainian too
+    ("мене шантажують", "uk"),
+    ("допоможіть", "uk"),
+    ("так", "uk"),
+    ("мне страшно, помогите", "uk"),
+    # Ukrainian in Latin letters, with háček letters and with digraphs
+    ("ja ne znaju šo robyty", "uk"),
+    ("vin kaže šo skyne moje foto", "uk"),
+    ("ne choču žyty", "uk"),
+    ("mene šantažuje", "uk"),
+    ("možuť mene posadyty?", "uk"),  # ť is a soft t here, not Czech
+    ("ja ne znayu shcho robyty", "uk"),
+    ("vin pyshe meni", "uk"),
+    ("dopomozhit", "uk"),
+    ("ne khochu zhyty", "uk"),
+    ("jakshcho ja zaplachu", "uk"),
+    # Words of two languages say nothing: a Ukrainian "ne" or "tak" (yes) must
+    # not switch a conversation to Czech; the conversation's language stays.
+    ("ne", None),
+    ("tak", None),
+    ("so", None),  # English "so" is not the Ukrainian "šo"
     ("ok", None),
     ("112", None),
     ("😢", None),
@@ -44,6 +73,22 @@ def test_language_hint_decides_only_when_the_text_does_not():
     assert hinted.get("language") == "en"
     assert czech.get("language") == "cs"
     assert silent.get("language") is None
+
+
+def test_a_ukrainian_hint_keeps_a_ukrainian_no_in_ukrainian():
+    message = Message(data={"text": "ne", "metadata": {"language_hint": "uk"}})
+
+    LanguageDetector().process([message])
+
+    assert message.get("language") == "uk"
+
+
+MARKER_OF = {"cs": "nevim", "en": "please", "uk": "shcho"}
+
+
+def test_every_language_has_marker_words():
+    assert set(MARKER_OF) == set(LANGUAGES)
+    assert all(marker_counts(word)[lang] for lang, word in MARKER_OF.items())
 
 
 CRITICAL = [
