@@ -1,7 +1,8 @@
 """Small ideas about text that the NLU, the guard, the stores and the actions share.
 
 - `strip_diacritics` / `fold`: how children type on phones ("vydírá" -> "vydira");
-  every comparison of typed text against known words folds both sides alike;
+  every comparison of typed text against known words folds both sides alike.
+  Latin letters lose their marks; Cyrillic letters stay as they are (й, ї);
 - `LANGUAGES`, `DEFAULT_LANGUAGE` and `first_language`: which language to answer
   in when several sources may say (the message, the conversation, the channel);
 - `format_czk`: an amount of money as the dataset writes it.
@@ -20,6 +21,7 @@ __all__ = [
     "first_language",
     "fold",
     "format_czk",
+    "is_cyrillic",
     "strip_diacritics",
 ]
 
@@ -27,14 +29,34 @@ __all__ = [
 DEFAULT_LANGUAGE: Language = "cs"
 
 
+def is_cyrillic(char: str) -> bool:
+    """A letter of the Cyrillic blocks (basic, supplement, extended-C)."""
+    return "\u0400" <= char <= "\u052f" or "\u1c80" <= char <= "\u1c8f"
+
+
 def strip_diacritics(text: str) -> str:
-    """`vydírá` -> `vydira`, case kept."""
-    decomposed = unicodedata.normalize("NFKD", text)
-    return "".join(char for char in decomposed if not unicodedata.combining(char))
+    """`vydírá` -> `vydira`, case kept; Cyrillic letters are kept whole.
+
+    Only marks are removed: a Latin letter loses its háček or accent, a Cyrillic
+    letter keeps what makes it a letter of its own (й is not и, ї is not і, both
+    decompose under NFKD), only a stress mark on it goes ("ви́дно" -> "видно").
+    """
+    kept = []
+    for char in unicodedata.normalize("NFC", text):
+        if is_cyrillic(char):
+            kept.append(char)
+            continue
+        kept.extend(
+            part
+            for part in unicodedata.normalize("NFKD", char)
+            if not unicodedata.combining(part)
+        )
+    return "".join(kept)
 
 
 def fold(text: str) -> str:
-    """Lower case without diacritics: `Jiří` -> `jiri`, `Nevím` -> `nevim`."""
+    """Lower case without diacritics: `Jiří` -> `jiri`, `Nevím` -> `nevim`,
+    `Мої` -> `мої` (Cyrillic letters are not folded, see `strip_diacritics`)."""
     return strip_diacritics(text.lower())
 
 

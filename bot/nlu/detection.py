@@ -33,7 +33,7 @@ from typing import Dict, FrozenSet, List, Optional, Text
 import yaml
 
 from referrals.schema import LANGUAGES
-from referrals.text import strip_diacritics
+from referrals.text import is_cyrillic, strip_diacritics
 
 MARKERS_FILE = Path(__file__).with_name("language_markers.yml")
 # Letters that occur in Czech and neither in English words nor in Ukrainian typed
@@ -41,11 +41,6 @@ MARKERS_FILE = Path(__file__).with_name("language_markers.yml")
 CZECH_ONLY_LETTERS = frozenset("řůěáéíóúý")
 UKRAINIAN = "uk"
 CZECH = "cs"
-
-
-def is_cyrillic(char: Text) -> bool:
-    """A letter of the Cyrillic blocks (basic, supplement, extended)."""
-    return "\u0400" <= char <= "\u052f" or "\u1c80" <= char <= "\u1c8f"
 
 
 @functools.lru_cache(maxsize=1)

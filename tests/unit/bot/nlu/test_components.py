@@ -8,7 +8,7 @@ from rasa.shared.nlu.training_data.message import Message
 from bot.nlu.critical_phrases import CriticalPhraseClassifier, critical_intent
 from bot.nlu.detection import marker_counts
 from bot.nlu.language import LanguageDetector, detect_language
-from bot.nlu.tokenizer import BilingualSpacyTokenizer
+from bot.nlu.tokenizer import MultilingualSpacyTokenizer
 from referrals.schema import LANGUAGES
 
 LANGUAGE_OF = [
@@ -129,11 +129,11 @@ def test_critical_phrase_overrides_the_model_and_keeps_its_ranking():
 
 
 @pytest.fixture(scope="module")
-def tokenizer() -> BilingualSpacyTokenizer:
-    return BilingualSpacyTokenizer(BilingualSpacyTokenizer.get_default_config())
+def tokenizer() -> MultilingualSpacyTokenizer:
+    return MultilingualSpacyTokenizer(MultilingualSpacyTokenizer.get_default_config())
 
 
-def lemmas(tokenizer: BilingualSpacyTokenizer, text: str) -> list:
+def lemmas(tokenizer: MultilingualSpacyTokenizer, text: str) -> list:
     message = Message(data={"text": text})
     return [token.lemma for token in tokenizer.tokenize(message, "text")]
 
@@ -163,6 +163,28 @@ def test_english_lemmas(tokenizer):
         "with",
         "photo",
     ]
+
+
+UKRAINIAN_LEMMAS = [
+    ("мене шантажують", ["мене", "шантажувати"]),
+    ("він шантажує", ["він", "шантажувати"]),
+    ("хоче гроші", ["хотіти", "гроші"]),
+    ("він мене б'є", ["він", "мене", "бити"]),
+    ("він мене б’є", ["він", "мене", "бити"]),  # typographic apostrophe
+    ("він мене бʼє", ["він", "мене", "бити"]),  # the Ukrainian letter apostrophe
+    ("Розішле", ["розіслати"]),
+    ("моїми фото", ["мій", "фото"]),  # ї kept: "моими" is not in the dictionary
+    ("kazhe sho", ["kazhe", "sho"]),  # Latin letters: no dictionary, the word itself
+]
+
+
+@pytest.mark.parametrize("text,expected", UKRAINIAN_LEMMAS)
+def test_ukrainian_lemmas(tokenizer, text, expected):
+    assert lemmas(tokenizer, text) == expected
+
+
+def test_ukrainian_inflections_meet_in_one_lemma(tokenizer):
+    assert lemmas(tokenizer, "шантажують")[0] == lemmas(tokenizer, "шантажувала")[0]
 
 
 def test_punctuation_only_message_still_has_a_token(tokenizer):
