@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 import pytest
+import yaml
 from rasa.shared.nlu.training_data.message import Message
 
-from bot.nlu.critical_phrases import CriticalPhraseClassifier, critical_intent
+from bot.nlu.critical_phrases import (
+    PHRASES_FILE,
+    CriticalPhraseClassifier,
+    critical_intent,
+)
 from bot.nlu.detection import marker_counts
 from bot.nlu.language import LanguageDetector, detect_language
 from bot.nlu.tokenizer import MultilingualSpacyTokenizer
@@ -105,12 +110,54 @@ CRITICAL = [
     ("nekdo me vydira s fotkama", None),
     ("thanks, i feel better now", None),
     ("killing time before school", None),
+    # Ukrainian, Cyrillic
+    ("я хочу вбити себе", "suicidal_thoughts"),
+    ("думаю покінчити з собою", "suicidal_thoughts"),
+    ("я більше не хочу жити", "suicidal_thoughts"),
+    ("Хочу померти", "suicidal_thoughts"),
+    ("знову ріжу себе", "suicidal_thoughts"),
+    ("думаю про самогубство", "suicidal_thoughts"),
+    ("покiнчити з собою", "suicidal_thoughts"),  # a Latin i in a Cyrillic word
+    ("він мене б'є", "immediate_danger"),
+    ("він мене бʼє", "immediate_danger"),  # the Ukrainian letter apostrophe
+    ("він мене б’є", "immediate_danger"),
+    ("він стоїть під дверима", "immediate_danger"),
+    ("мене переслідує якийсь чоловік", "immediate_danger"),
+    ("я в небезпеці", "immediate_danger"),
+    ("він хоче мене вбити", "immediate_danger"),
+    # Ukrainian, Latin letters with háček letters and with digraphs
+    ("vbyty sebe", "suicidal_thoughts"),
+    ("ne choču žyty", "suicidal_thoughts"),
+    ("ne khochu zhyty", "suicidal_thoughts"),
+    ("khochu pomerty", "suicidal_thoughts"),
+    ("vin mene b'je", "immediate_danger"),
+    ("ja v nebezpeci", "immediate_danger"),
+    ("vin stojit pid dveryma", "immediate_danger"),
+    # Russian is answered in Ukrainian; its explicit wording counts too
+    ("не хочу жить", "suicidal_thoughts"),
+    ("он меня бьёт", "immediate_danger"),
+    # Ukrainian messages that must not be forced: idioms, the past, a question
+    ("мама мене вб'є за оцінку", None),
+    ("mama mene vbje za ocinku", None),
+    ("ця домашка мене вбиває", None),
+    ("мене побили і забрали телефон, хто поверне гроші?", None),
+    ("він мене бісить", None),
+    ("мене шантажують фотками", None),
+    ("дякую, мені вже краще", None),
 ]
 
 
 @pytest.mark.parametrize("text,intent", CRITICAL)
 def test_critical_phrases(text, intent):
     assert critical_intent(text) == intent
+
+
+def test_every_language_has_danger_and_suicide_phrases():
+    with PHRASES_FILE.open(encoding="utf-8") as handle:
+        phrases = yaml.safe_load(handle)
+    assert set(phrases) == {"suicidal_thoughts", "immediate_danger"}
+    for by_language in phrases.values():
+        assert all(by_language.get(lang) for lang in LANGUAGES)
 
 
 def test_critical_phrase_overrides_the_model_and_keeps_its_ranking():
