@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from referrals.text import first_language, fold
+from referrals.text import first_language, fold, language_of_locale
 
 FOLDED = [
     ("Vydírá mě", "vydira me"),
@@ -38,3 +38,26 @@ def test_fold(text: str, folded: str) -> None:
 )
 def test_first_language(candidates: tuple, language: str) -> None:
     assert first_language(*candidates) == language
+
+
+@pytest.mark.parametrize(
+    "code,language",
+    [
+        ("cs", "cs"),
+        ("cs-CZ", "cs"),
+        ("sk", "cs"),
+        ("en", "en"),
+        ("en-GB", "en"),
+        ("uk", "uk"),
+        ("uk-UA", "uk"),
+        ("uk_UA", "uk"),
+        ("ru", "uk"),
+        ("ru-RU", "uk"),
+        ("be", "uk"),
+        ("de", None),
+        ("", None),
+        (None, None),
+    ],
+)
+def test_language_of_locale(code: str, language: str) -> None:
+    assert language_of_locale(code) == language
