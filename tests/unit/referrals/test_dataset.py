@@ -14,6 +14,7 @@ from ruamel.yaml import YAML
 
 from referrals import ReferralDataset, format_czk, load_dataset
 from referrals.loader import DATA_DIRECTORY
+from referrals.schema import LANGUAGES
 from tests.support import ROOT
 
 # The helpline table of /work/shared/FACTS.md: the only numbers the assistant gives.
@@ -365,7 +366,7 @@ def test_every_button_title_is_an_nlu_example_of_its_intent(
         for buttons in dataset.button_sets.values()
         for button in buttons
         if button.intent
-        for lang in ("cs", "en")
+        for lang in LANGUAGES
         if button.title[lang] not in examples.get(button.intent, set())
     ]
     assert missing == []
@@ -407,13 +408,14 @@ def test_amounts_in_facts_are_written_as_format_czk_writes_them(
     dataset: ReferralDataset, fact_id: str, amount_field: str
 ) -> None:
     amount = dataset.compensation.amounts()[amount_field]
-    for lang in ("cs", "en"):
+    for lang in LANGUAGES:
         assert format_czk(amount, lang) in dataset.fact(fact_id).text[lang]
 
 
 def test_format_czk() -> None:
     assert format_czk(200000, "cs") == "200 000 Kč"
     assert format_czk(200000, "en") == "CZK 200,000"
+    assert format_czk(200000, "uk") == "200 000 CZK"
     assert format_czk(1499.6, "cs") == "1 500 Kč"
 
 
@@ -460,7 +462,7 @@ def _nlu_examples() -> Dict[str, set]:
 
 
 def _user_texts(dataset: ReferralDataset) -> Iterator[str]:
-    for lang in ("cs", "en"):
+    for lang in LANGUAGES:
         for situation in dataset.situations.values():
             yield situation.text[lang]
             yield from situation.steps[lang]

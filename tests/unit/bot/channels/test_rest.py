@@ -17,6 +17,7 @@ from sanic import Sanic
 
 from bot.channels.rest import SafeRestInput
 from bot.stores.tracker_store import PrivateSQLTrackerStore
+from referrals.schema import LANGUAGES
 from tests.support import ROOT
 from tests.support.guard import names_helplines, texts
 from tests.support.servers import serving_app as serving
@@ -200,5 +201,5 @@ def test_safety_texts_name_the_helplines() -> None:
     from bot.guard.replies import SafetyReplies
 
     replies = SafetyReplies.from_dataset()
-    for language in ("cs", "en"):
+    for language in LANGUAGES:
         assert names_helplines(texts(replies.safety_net[language]))
