@@ -122,7 +122,9 @@ class PrivateSQLTrackerStore(SQLTrackerStore):
             session.commit()
         if self.event_broker is not None:
             for event in stored_new:
-                self.event_broker.publish({"sender_id": tracker.sender_id, **event.as_dict()})
+                self.event_broker.publish(
+                    {"sender_id": tracker.sender_id, **event.as_dict()}
+                )
 
     def _new_events(
         self,

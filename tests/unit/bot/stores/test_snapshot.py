@@ -77,10 +77,14 @@ class Script:
             self.user("out_of_scope", f"answer {index}")
             filled = [SlotSet(FORM_SLOTS[index], "none" if index < 2 else 0.0)]
             if index + 1 < len(FORM_SLOTS):
-                self.action(FORM, *filled, SlotSet("requested_slot", FORM_SLOTS[index + 1]))
+                self.action(
+                    FORM, *filled, SlotSet("requested_slot", FORM_SLOTS[index + 1])
+                )
                 self.action(LISTEN)
             elif finish:
-                self.action(FORM, *filled, ActiveLoop(None), SlotSet("requested_slot", None))
+                self.action(
+                    FORM, *filled, ActiveLoop(None), SlotSet("requested_slot", None)
+                )
                 self.reply("action_compensation_result")
 
     def new_session(self) -> None:
@@ -100,7 +104,11 @@ def long_conversation() -> Iterator[Script]:
         yield script
         if round_number % 2:
             script.user("stop")
-            script.action("action_deactivate_loop", ActiveLoop(None), SlotSet("requested_slot", None))
+            script.action(
+                "action_deactivate_loop",
+                ActiveLoop(None),
+                SlotSet("requested_slot", None),
+            )
             script.reply("action_compensation_stopped")
             yield script
         if round_number == 3:
@@ -121,7 +129,9 @@ def _message(tracker: DialogueStateTracker) -> object:
     return message and (message.text, message.parse_data)
 
 
-def assert_same_state(full: DialogueStateTracker, compact: DialogueStateTracker, domain: Domain) -> None:
+def assert_same_state(
+    full: DialogueStateTracker, compact: DialogueStateTracker, domain: Domain
+) -> None:
     assert compact.current_slot_values() == full.current_slot_values()
     assert compact.active_loop == full.active_loop
     assert compact.latest_action == full.latest_action

@@ -77,12 +77,16 @@ def test_turn_by_turn_with_a_restart_matches_a_replay_of_every_event(
     asyncio.run(scenario())
 
 
-def test_erase_and_purge_remove_the_snapshot_too(tmp_path: Path, domain: Domain) -> None:
+def test_erase_and_purge_remove_the_snapshot_too(
+    tmp_path: Path, domain: Domain
+) -> None:
     async def scenario() -> None:
         store = store_at(tmp_path / "t.db", domain)
         for sender in ("a", "b"):
             script = next(iter(long_conversation()))
-            tracker = DialogueStateTracker.from_events(sender, script.events, domain.slots)
+            tracker = DialogueStateTracker.from_events(
+                sender, script.events, domain.slots
+            )
             await store.save(tracker)
         await store.delete("a")
         assert await store.retrieve("a") is None
