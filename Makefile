@@ -17,7 +17,7 @@ export TF_CPP_MIN_LOG_LEVEL := 2
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 export PYTHONPATH := $(CURDIR)
 
-.PHONY: help install lint-deps lint web-deps browser model run run-scaled shell test validate unit system stories nlu-eval nlu-compare check-data content-review audit bench clean
+.PHONY: help install lint-deps lint web-deps browser model run run-scaled shell test validate unit system stories nlu-eval nlu-compare check-data content-review audit bench bench-scenarios clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -104,6 +104,10 @@ audit: install  ## known advisories in requirements.lock (pip-audit, in its own 
 
 bench: model  ## latency, throughput, start-up and memory, ours beside a stock `rasa init` assistant
 	$(BIN)/python -m bench.run $(BENCH_ARGS)
+
+BENCH_SCENARIOS_ARGS ?= --turn-cost 400 --steady 20x40 --overload 200,500
+bench-scenarios: model  ## issue 15: turn cost at turn 1/50/200/400, 20x40 steady, overload 200/500, ours beside stock
+	$(BIN)/python -m bench.scenarios $(BENCH_SCENARIOS_ARGS)
 
 test: check-data lint validate model unit system stories nlu-eval audit  ## every test
 

@@ -148,7 +148,13 @@ async def test_health_reports_the_tracker_store(
     url, _ = server
     async with aiohttp.ClientSession() as session:
         async with session.get(url + "/webhooks/rest/health") as response:
-            assert await response.json() == {"status": "ok", "tracker_store": "ok"}
+            assert await response.json() == {
+                "status": "ok",
+                "tracker_store": "ok",
+                "turns_in_flight": 0,
+                "max_turns_in_flight": 24,
+                "shed_turns": 0,
+            }
 
 
 async def test_server_start_cuts_the_action_timeout(
