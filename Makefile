@@ -17,7 +17,7 @@ export TF_CPP_MIN_LOG_LEVEL := 2
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 export PYTHONPATH := $(CURDIR)
 
-.PHONY: help install lint-deps lint web-deps browser model run run-scaled shell test validate unit system stories nlu-eval nlu-compare check-data content-review audit bench clean
+.PHONY: help install lint-deps lint web-deps browser model run run-scaled shell test validate unit system stories nlu-eval nlu-compare check-data content-review audit bench bench-scenarios clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -89,8 +89,10 @@ stories: model  ## conversation tests in both languages
 	$(BIN)/rasa test core --model $$($(BIN)/python -c 'from bot.run.training import model_path; print(model_path())') \
 	  --stories tests/stories --endpoints endpoints.yml --fail-on-prediction-errors --out results/core
 
-nlu-eval: model  ## NLU figures on the held-out test set, failing below thresholds
+nlu-eval: model  ## the situation of the first reply (sealed set) and intent F1 (held-out set), failing below floors
 	$(BIN)/python scripts/evaluate_nlu.py
+	$(BIN)/python scripts/evaluate_situations.py --part dev --no-enforce
+	$(BIN)/python scripts/evaluate_situations.py --part sealed
 
 nlu-compare: install  ## NLU figures with spaCy (config.yml) and without (config_baseline.yml)
 	$(BIN)/python scripts/evaluate_nlu.py --config config_baseline.yml --no-enforce
@@ -102,6 +104,10 @@ audit: install  ## known advisories in requirements.lock (pip-audit, in its own 
 
 bench: model  ## latency, throughput, start-up and memory, ours beside a stock `rasa init` assistant
 	$(BIN)/python -m bench.run $(BENCH_ARGS)
+
+BENCH_SCENARIOS_ARGS ?= --turn-cost 400 --steady 20x40 --overload 200,500
+bench-scenarios: model  ## issue 15: turn cost at turn 1/50/200/400, 20x40 steady, overload 200/500, ours beside stock
+	$(BIN)/python -m bench.scenarios $(BENCH_SCENARIOS_ARGS)
 
 test: check-data lint validate model unit system stories nlu-eval audit  ## every test
 

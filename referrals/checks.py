@@ -122,8 +122,11 @@ NAMED_HELPLINES = {
 URGENCIES_THAT_NEED_HELPLINES = ("urgent", "high")
 
 # Law citations hold digits that are not phone numbers: "§ 192", "Section 24",
-# "Act No. 45/2013". They are removed before looking for numbers.
-LAW_CITATION = re.compile(r"(?:§|\bSections?\b)\s*\d+[a-z]?|\b\d+/\d{4}\b")
+# Ukrainian "статті 192" / "параграфа 192", "Act No. 45/2013". They are removed
+# before looking for numbers.
+LAW_CITATION = re.compile(
+    r"(?:§|\bSections?\b|\bстатт[яіюе]\w*|\bпараграф\w*)\s*\d+[a-z]?" r"|\b\d+/\d{4}\b"
+)
 # Digit groups joined by one space, dot or comma: "116 111", "50 000", "200,000".
 DIGIT_RUN = re.compile(r"\d+(?:[ \u00a0.,]\d+)*")
 SHORTEST_PHONE_NUMBER = 3
@@ -323,13 +326,15 @@ def _template_placeholders(dataset: ReferralDataset) -> Iterator[Problem]:
                     f"allowed: {sorted(allowed or ())}",
                 )
         if len(fields_by_lang) == len(LANGUAGES):
-            cs, en = fields_by_lang["cs"], fields_by_lang["en"]
-            if cs != en:
-                yield Problem(
-                    ("templates", template_id),
-                    f"cs and en use different placeholders ({sorted(cs)} vs "
-                    f"{sorted(en)})",
-                )
+            first, *others = LANGUAGES
+            for lang in others:
+                if fields_by_lang[lang] != fields_by_lang[first]:
+                    yield Problem(
+                        ("templates", template_id),
+                        f"{first} and {lang} use different placeholders "
+                        f"({sorted(fields_by_lang[first])} vs "
+                        f"{sorted(fields_by_lang[lang])})",
+                    )
 
 
 def _placeholders(template: str) -> Set[str]:
@@ -374,7 +379,7 @@ def user_texts(dataset: ReferralDataset) -> Iterator[Tuple[Location, str, str]]:
 
 
 def _texts(node: object, location: Location = ()) -> Iterator[Tuple[Location, str]]:
-    """Every user-facing string: the values under a `cs` or `en` key."""
+    """Every user-facing string: the values under a language key (`cs`, `en`, ...)."""
     if isinstance(node, dict):
         for key, value in node.items():
             if key in LANGUAGES:

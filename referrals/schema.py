@@ -20,8 +20,9 @@ from pydantic import (
     validator,
 )
 
-Language = Literal["cs", "en"]
-LANGUAGES: tuple[Language, ...] = ("cs", "en")
+# Czech, English, Ukrainian: every text of the dataset exists in each of them.
+Language = Literal["cs", "en", "uk"]
+LANGUAGES: tuple[Language, ...] = ("cs", "en", "uk")
 
 # Ids of records and intents: "sextortion", "linka_bezpeci" (also `referrals.checks`).
 SNAKE_CASE = r"^[a-z][a-z0-9]*(?:_[a-z0-9]+)*$"
@@ -79,6 +80,7 @@ class LocalizedText(Record):
 
     cs: NonEmptyText
     en: NonEmptyText
+    uk: NonEmptyText
 
     def __getitem__(self, lang: str) -> str:
         if lang not in LANGUAGES:
@@ -91,6 +93,7 @@ class LocalizedList(Record):
 
     cs: List[NonEmptyText] = []
     en: List[NonEmptyText] = []
+    uk: List[NonEmptyText] = []
 
     def __getitem__(self, lang: str) -> List[str]:
         if lang not in LANGUAGES:
@@ -231,10 +234,17 @@ class ReferralDataset(Record):
 
 
 def format_czk(amount: float, lang: str) -> str:
-    """An amount as the dataset writes it: "50 000 Kč" / "CZK 50,000"."""
+    """An amount as the dataset writes it: "50 000 Kč" / "CZK 50,000" / "50 000 CZK".
+
+    Ukrainian groups digits with spaces and puts the currency after the number; the
+    code CZK is used rather than "крон", which would have to agree with the number
+    (1 крона, 2 крони, 5 крон) in every sentence the amount is put into.
+    """
     if lang not in LANGUAGES:
         raise KeyError(lang)
     grouped = f"{round(amount):,}"
     if lang == "cs":
         return grouped.replace(",", " ") + " Kč"
+    if lang == "uk":
+        return grouped.replace(",", " ") + " CZK"
     return f"CZK {grouped}"

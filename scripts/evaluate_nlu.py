@@ -6,11 +6,12 @@
 Prints per-intent precision/recall/F1 and support, per language and overall, and
 fails (exit 1) below the thresholds documented in the README.
 
-Then it reports, without enforcing, the blind set in tests/nlu_blind/: danger and
-suicide messages written by someone who had not seen the training data, after
-the model was trained. Nothing is ever tuned on it, so it is the honest figure
-for how the two critical intents generalise; a threshold on it would turn it
-into one more training set.
+Then it reports, without enforcing, the blind sets in tests/nlu_blind/ (one file
+per language group: test_critical_blind.yml is Czech and English,
+test_critical_blind_<lang>.yml one language): danger and suicide messages written by
+someone who had not seen the training data, after the model was trained. Nothing is
+ever tuned on them, so they are the honest figure for how the two critical intents
+generalise; a threshold on them would turn them into one more training set.
 """
 
 from __future__ import annotations
@@ -37,8 +38,19 @@ CRITICAL_INTENTS = ("immediate_danger", "suicidal_thoughts")
 TEST_FILES = {
     "cs": ROOT / "tests/nlu/test_nlu_cs.yml",
     "en": ROOT / "tests/nlu/test_nlu_en.yml",
+    "uk": ROOT / "tests/nlu/test_nlu_uk.yml",
 }
-BLIND_FILE = ROOT / "tests/nlu_blind/test_critical_blind.yml"
+BLIND_DIR = ROOT / "tests/nlu_blind"
+BLIND_PREFIX = "test_critical_blind"
+
+
+def blind_files() -> Dict[str, Path]:
+    """Every blind file by its language: "uk" for ..._uk.yml, "cs+en" for the first."""
+    files = {}
+    for path in sorted(BLIND_DIR.glob(f"{BLIND_PREFIX}*.yml")):
+        suffix = path.stem[len(BLIND_PREFIX) :].lstrip("_")
+        files[suffix or "cs+en"] = path
+    return files
 
 
 def load_examples() -> List[Tuple[str, str, str]]:
@@ -52,21 +64,25 @@ def load_examples() -> List[Tuple[str, str, str]]:
     return examples
 
 
-def load_blind() -> List[Tuple[str, str]]:
-    """(text, expected intent) for every example of the blind critical set."""
+def load_blind() -> List[Tuple[str, str, str]]:
+    """(language, text, expected intent) for every example of the blind sets."""
     from rasa.shared.nlu.training_data.loading import load_data
 
     return [
-        (message.get("text"), message.get("intent"))
-        for message in load_data(str(BLIND_FILE)).intent_examples
+        (lang, message.get("text"), message.get("intent"))
+        for lang, path in blind_files().items()
+        for message in load_data(str(path)).intent_examples
     ]
 
 
-def report_blind(pairs: List[Tuple[str, str, str]], show_errors: bool) -> None:
+def report_blind(
+    lang: str, pairs: List[Tuple[str, str, str]], show_errors: bool
+) -> None:
     """Recall of each critical intent and how often other messages are taken for one."""
+    path = blind_files()[lang]
     print(
-        f"\nBlind critical set ({BLIND_FILE.relative_to(ROOT)}, {len(pairs)} messages, "
-        "reported, not enforced)"
+        f"\nBlind critical set [{lang}] ({path.relative_to(ROOT)}, {len(pairs)} "
+        "messages, reported, not enforced)"
     )
     for intent in CRITICAL_INTENTS:
         expected = [(text, p) for text, e, p in pairs if e == intent]
@@ -79,7 +95,7 @@ def report_blind(pairs: List[Tuple[str, str, str]], show_errors: bool) -> None:
     if show_errors:
         for text, e, p in pairs:
             if e != p and (e in CRITICAL_INTENTS or p in CRITICAL_INTENTS):
-                print(f"BLIND MISS {e} -> {p}: {text}")
+                print(f"BLIND MISS [{lang}] {e} -> {p}: {text}")
 
 
 def scores(pairs: List[Tuple[str, str]]) -> Dict[str, Dict[str, float]]:
@@ -132,15 +148,14 @@ def main() -> int:
     model = Path(args.model) if args.model else ensure_model(args.config)
     examples = load_examples()
     blind = load_blind()
-    texts = [text for _, text, _ in examples] + [text for text, _ in blind]
+    texts = [text for _, text, _ in examples] + [text for _, text, _ in blind]
     all_predictions, per_message = asyncio.run(predict(model, texts))
     predictions = all_predictions[: len(examples)]
-    blind_pairs = [
-        (text, expected, predicted)
-        for (text, expected), predicted in zip(
-            blind, all_predictions[len(examples) :], strict=False
-        )
-    ]
+    blind_pairs: Dict[str, List[Tuple[str, str, str]]] = defaultdict(list)
+    for (lang, text, expected), predicted in zip(
+        blind, all_predictions[len(examples) :], strict=False
+    ):
+        blind_pairs[lang].append((text, expected, predicted))
     by_lang: Dict[str, List[Tuple[str, str]]] = defaultdict(list)
     for (lang, text, expected), predicted in zip(examples, predictions, strict=False):
         by_lang[lang].append((expected, predicted))
@@ -159,17 +174,22 @@ def main() -> int:
             f"{intent:<22}{row['precision']:>10.2f}{row['recall']:>8.2f}"
             f"{row['f1']:>7.2f}{row['support']:>5.0f}"
         )
-    for lang in ("cs", "en", "all"):
+    for lang in [*TEST_FILES, "all"]:
         print(f"macro-F1 [{lang}]: {macro_f1(scores(by_lang[lang])):.3f}")
     failures = []
     if macro_f1(overall) < MACRO_F1_MIN:
         failures.append(f"macro-F1 {macro_f1(overall):.3f} < {MACRO_F1_MIN}")
     for intent in CRITICAL_INTENTS:
         recall = overall[intent]["recall"]
-        print(f"recall [{intent}]: {recall:.3f}")
+        by_language = ", ".join(
+            f"{lang} {scores(by_lang[lang]).get(intent, {}).get('recall', 0.0):.3f}"
+            for lang in TEST_FILES
+        )
+        print(f"recall [{intent}]: {recall:.3f} ({by_language})")
         if recall < CRITICAL_RECALL_MIN:
             failures.append(f"recall of {intent} {recall:.3f} < {CRITICAL_RECALL_MIN}")
-    report_blind(blind_pairs, args.errors)
+    for lang, pairs in blind_pairs.items():
+        report_blind(lang, pairs, args.errors)
     if failures and not args.no_enforce:
         print("FAILED: " + "; ".join(failures))
         return 1

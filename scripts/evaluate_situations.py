@@ -59,6 +59,7 @@ FLOORS = {
     "accuracy": 0.97,
     "accuracy_cs": 0.95,
     "accuracy_en": 0.95,
+    "accuracy_uk": 0.95,
     "critical_recall": 0.99,
     "first_bubble_critical": 1.0,
     "max_false_critical": 0.02,
@@ -160,6 +161,7 @@ def figures(outcomes: List[Outcome], disclosures: Iterable[str]) -> Dict[str, fl
         "accuracy": share(outcomes, correct),
         "accuracy_cs": share([r for r in outcomes if r.case.lang == "cs"], correct),
         "accuracy_en": share([r for r in outcomes if r.case.lang == "en"], correct),
+        "accuracy_uk": share([r for r in outcomes if r.case.lang == "uk"], correct),
         "not_sure": share(outcomes, lambda r: r.situation == NOT_SURE),
         "wrong_situation": share(
             outcomes, lambda r: not correct(r) and r.situation != NOT_SURE
@@ -205,13 +207,8 @@ def print_table(outcomes: List[Outcome]) -> None:
 
 def check_floors(result: Dict[str, float], parse_ms: float) -> List[str]:
     failures = []
-    for key in (
-        "accuracy",
-        "accuracy_cs",
-        "accuracy_en",
-        "critical_recall",
-        "first_bubble_critical",
-    ):
+    for key in ("accuracy", "accuracy_cs", "accuracy_en", "accuracy_uk",
+                "critical_recall", "first_bubble_critical"):
         if result[key] < FLOORS[key]:
             failures.append(f"{key} {result[key]:.3f} < {FLOORS[key]}")
     if result["false_critical"] > FLOORS["max_false_critical"]:
@@ -249,19 +246,14 @@ def evaluate(
         f"{parse_ms:.1f} ms per message incl. the policy)"
     )
     print_table(outcomes)
-    print(
-        f"accuracy: {result['accuracy']:.3f} (cs {result['accuracy_cs']:.3f}, "
-        f"en {result['accuracy_en']:.3f}); not sure {result['not_sure']:.3f}; "
-        f"wrong situation {result['wrong_situation']:.3f}"
-    )
-    print(
-        f"danger/suicide recall: {result['critical_recall']:.3f}; first bubble names "
-        f"112 / 116 111+112: {result['first_bubble_critical']:.3f}"
-    )
-    print(
-        f"other messages routed to danger or suicide: {result['false_critical']:.3f}; "
-        f"disclosures answered 'not sure': {result['not_sure_disclosures']:.3f}"
-    )
+    print(f"accuracy: {result['accuracy']:.3f} (cs {result['accuracy_cs']:.3f}, "
+          f"en {result['accuracy_en']:.3f}, uk {result['accuracy_uk']:.3f}); "
+          f"not sure {result['not_sure']:.3f}; "
+          f"wrong situation {result['wrong_situation']:.3f}")
+    print(f"danger/suicide recall: {result['critical_recall']:.3f}; first bubble names "
+          f"112 / 116 111+112: {result['first_bubble_critical']:.3f}")
+    print(f"other messages routed to danger or suicide: {result['false_critical']:.3f}; "
+          f"disclosures answered 'not sure': {result['not_sure_disclosures']:.3f}")
     if confusions:
         pairs: Dict[Tuple[str, str], int] = defaultdict(int)
         for row in outcomes:

@@ -130,7 +130,11 @@ class SafeRestInput(InputChannel):
             agent = getattr(request.app.ctx, "agent", None)
             store = getattr(agent, "tracker_store", None)
             return response.json(
-                {"status": "ok", "tracker_store": tracker_store_status(store)}
+                {
+                    "status": "ok",
+                    "tracker_store": tracker_store_status(store),
+                    **guarded.shedder.status(),
+                }
             )
 
         @blueprint.route("/webhook", methods=["POST"])

@@ -8,7 +8,8 @@ Differences from Rasa's stock channel:
   the server builds its routes);
 - only private chats are answered; text is sanitised (no `/intent` injection, so
   "/start" reaches the NLU as "start"); the sender's `language_code` becomes
-  `{"language_hint": "cs"|"en"}` metadata; nothing else from the update is passed on;
+  `{"language_hint": "cs"|"en"|"uk"}` metadata (uk also for ru and be, cs for sk,
+  en for every other code); nothing else from the update is passed on;
 - buttons are inline keyboards whose callback data is the button's plain text;
 - a bubble that names helplines (`call_buttons`) has each number in bold: Telegram
   has no call button (inline buttons open only http(s) and tg:// links), and its
@@ -42,6 +43,7 @@ from bot.guard.privacy_notice import NoticeAfterFirstReplyOutput, PrivacyNotice
 from bot.guard.sanitize import sanitize_user_text
 from bot.guard.turn import guard_on_new_message
 from bot.server.hooks import register_server_hooks
+from referrals.text import language_of_locale
 
 logger = logging.getLogger(__name__)
 
@@ -52,8 +54,8 @@ MESSAGE_MAX_CHARS = 4096
 # Callback data of a button whose text is too long for 64 bytes: the index of the
 # button; the text is then read back from the keyboard of the message tapped.
 BUTTON_INDEX_PREFIX = "button#"
-# Telegram language codes answered in Czech; every other code gives English.
-CZECH_LANGUAGE_CODES = ("cs", "sk")
+# A language code that is not a dataset language nor near one gives English.
+LANGUAGE_OF_OTHER_CODES = "en"
 ALLOWED_UPDATES = ["message", "callback_query"]
 
 
@@ -178,10 +180,11 @@ class IncomingMessage:
 
 
 def language_hint(user: Mapping[str, Any]) -> Optional[str]:
-    code = str(user.get("language_code") or "").lower()
+    """The dataset language of the user's Telegram language code, if it has one."""
+    code = str(user.get("language_code") or "")
     if not code:
         return None
-    return "cs" if code.split("-")[0] in CZECH_LANGUAGE_CODES else "en"
+    return language_of_locale(code) or LANGUAGE_OF_OTHER_CODES
 
 
 def _tapped_button_text(message: Mapping[str, Any], data: str) -> str:

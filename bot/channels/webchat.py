@@ -10,8 +10,8 @@ Differences from Rasa's stock `socketio` channel:
 - every message goes through the channel guard (`bot.guard`): text
   sanitised (no `/intent` injection), sender id pseudonymised, rate limit, a kind
   answer to an empty message without asking Rasa, never silent. Client metadata is
-  ignored: only a `lang` of "cs" or "en" (the page's language) becomes
-  `{"language_hint": ...}`;
+  ignored: only a `lang` that is a language of the dataset ("cs", "en", "uk": the
+  page's language) becomes `{"language_hint": ...}`;
 - a `delete_conversation` event erases the conversation (its pseudonymised id) on
   the server and answers `conversation_deleted` with `{"ok": true|false}`;
 - a bubble is one socket event `{"text", "quick_replies", "custom": {"helplines"}}`
@@ -42,6 +42,7 @@ from bot.guard.sanitize import sanitize_user_text
 from bot.guard.turn import ChannelGuard, guard_on_new_message
 from bot.server.hooks import register_server_hooks
 from referrals.schema import LANGUAGES
+from referrals.text import NEAREST_LANGUAGE
 
 logger = logging.getLogger(__name__)
 
@@ -94,7 +95,7 @@ def requested_session_id(data: Any) -> Optional[Text]:
 
 
 def language_hint(data: Dict[Text, Any]) -> Optional[Dict[Text, Any]]:
-    """The only metadata a page may influence: its language, cs or en."""
+    """The only metadata a page may influence: its language, one of LANGUAGES."""
     lang = data.get("lang")
     return {"language_hint": lang} if lang in LANGUAGES else None
 
@@ -183,6 +184,10 @@ class WebChatInput(SocketIOInput):
             "userEvent": self.user_message_evt,
             "botEvent": self.bot_message_evt,
             "deletedEvent": DELETED_EVENT,
+            # The page's languages in the order of its language switch, and the
+            # browser languages answered in one of them (sk -> cs, ru -> uk).
+            "languages": list(LANGUAGES),
+            "nearestLanguage": dict(NEAREST_LANGUAGE),
             # The widget starts only on these sites (the server enforces them too:
             # the page's frame-ancestors and engine.io's Origin check).
             "allowedOrigins": list(self.cors_allowed_origins),

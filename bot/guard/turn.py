@@ -39,6 +39,7 @@ from bot.guard.pseudonyms import sender_id_key, stored_sender_id
 from bot.guard.rate_limit import SenderRateLimiter
 from bot.guard.replies import SafetyReplies, message_language
 from bot.guard.sanitize import sanitize_user_text
+from bot.guard.shedding import SHEDDER, LoadShedder
 
 logger = logging.getLogger(__name__)
 
@@ -75,6 +76,7 @@ class ChannelGuard:
     limiter: SenderRateLimiter
     key: bytes
     deadline: float = DEFAULT_TURN_DEADLINE_SECONDS
+    shedder: LoadShedder = field(default_factory=lambda: SHEDDER)
     _late_turns: Set["asyncio.Future[Any]"] = field(default_factory=set)
     # Senders over the limit right now: logged once when they reach it.
     _limited: Set[str] = field(default_factory=set)
@@ -103,6 +105,10 @@ class ChannelGuard:
         if not text:
             await _send_all(output, recipient, self.replies.empty_message[language])
             return
+        # Load shedding (bot.guard.shedding): a full server answers at once.
+        if not self.shedder.admit():
+            await _send_all(output, recipient, self.replies.safety_net[language])
+            return
 
         collector = TurnCollector(output.name())
         report = TurnReport()
@@ -120,8 +126,12 @@ class ChannelGuard:
                     )
                 )
             )
+        except BaseException:
+            self.shedder.release()
+            raise
         finally:
             CURRENT_TURN.reset(token)
+        turn.add_done_callback(lambda _: self.shedder.release())
         await asyncio.wait({turn}, timeout=self.deadline)
 
         problem = _problem(turn, report)

@@ -29,9 +29,16 @@ CRITICAL_INTENTS = ("suicidal_thoughts", "immediate_danger")
 ALSO_PICTURES = "also_pictures"
 
 
+# ’ (typographic) and ʼ (the Ukrainian letter apostrophe) are written as '.
+APOSTROPHES = str.maketrans({"\u2019": "'", "\u02bc": "'"})
+# A Latin i beside a Cyrillic letter: Ukrainian typed on a keyboard without і.
+LATIN_I_IN_CYRILLIC = re.compile(r"(?<=[\u0400-\u04ff])i|i(?=[\u0400-\u04ff])")
+
+
 def normalise(text: Text) -> Text:
-    """Lower case, no diacritics, apostrophes kept, other punctuation as spaces."""
-    folded = fold(text).replace("\u2019", "'")
+    """Lower case, no diacritics on Latin letters, apostrophes kept as ', other
+    punctuation as spaces."""
+    folded = LATIN_I_IN_CYRILLIC.sub("і", fold(text).translate(APOSTROPHES))
     return " ".join(re.sub(r"[^\w']+", " ", folded).split())
 
 

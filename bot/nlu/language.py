@@ -1,4 +1,4 @@
-"""Tell Czech from English, per message: the NLU component.
+"""Tell Czech, English and Ukrainian apart, per message: the NLU component.
 
 The result is a top-level `language` key in the parse data (not an entity: an
 entity would be compared, and fail, in end-to-end conversation tests). The actions
@@ -28,7 +28,7 @@ LANGUAGE_KEY = "language"
     DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER, is_trainable=False
 )
 class LanguageDetector(GraphComponent):
-    """Adds `language` ("cs"/"en") to the parse data when the message shows it.
+    """Adds `language` ("cs"/"en"/"uk") to the parse data when the message shows it.
 
     A message that does not show it ("ok", "112", an emoji) adds nothing, so the
     slot keeps the language of the conversation. A channel may pass a

@@ -1,9 +1,11 @@
-"""Czech and English tokens with dictionary lemmas, robust to missing diacritics."""
+"""Czech, English and Ukrainian tokens with dictionary lemmas, robust to missing
+diacritics."""
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
-from typing import Any, Dict, List, Text
+from typing import Any, Callable, Dict, List, Text
 
 import spacy
 import spacy_lookups_data
@@ -20,6 +22,17 @@ from referrals.schema import LANGUAGES
 from referrals.text import DEFAULT_LANGUAGE, fold
 
 LOOKUPS_DATA = Path(spacy_lookups_data.__file__).parent / "data"
+# Languages whose lemmas come from spaCy's own lemmatizer, in this mode, instead of
+# a lookup table of spacy-lookups-data (which has none for them). Ukrainian:
+# pymorphy2's dictionary (pymorphy2-dicts-uk); a form with one analysis gets its
+# lemma, an ambiguous form stays as it is.
+LEMMATIZER_MODES = {"uk": "pymorphy2_lookup"}
+# Distinct word forms whose lemma is remembered (pymorphy2 takes about 0.5 ms a word).
+LEMMA_CACHE_SIZE = 100_000
+# Ukrainian apostrophes as children type them; pymorphy2's dictionary has "'".
+APOSTROPHES = str.maketrans({"\u2019": "'", "\u02bc": "'", "`": "'"})
+
+Lemmatize = Callable[[Text], Text]
 
 
 def _folded_lemmas(language: Text) -> Dict[Text, Text]:
@@ -40,14 +53,41 @@ def _folded_lemmas(language: Text) -> Dict[Text, Text]:
     return folded
 
 
+def _table_lemmatizer(language: Text) -> Lemmatize:
+    table = _folded_lemmas(language)
+
+    def lemma(word: Text) -> Text:
+        key = fold(word)
+        return table.get(key, key)
+
+    return lemma
+
+
+def _pipeline_lemmatizer(pipeline: Any, mode: Text) -> Lemmatize:
+    """spaCy's lemmatizer component of `pipeline` in `mode`, one word at a time."""
+    component = pipeline.add_pipe("lemmatizer", config={"mode": mode})
+    pipeline.initialize()
+
+    @functools.lru_cache(maxsize=LEMMA_CACHE_SIZE)
+    def lemma(word: Text) -> Text:
+        doc = pipeline.make_doc(word.translate(APOSTROPHES))
+        found = component.lemmatize(doc[0]) if len(doc) == 1 else []
+        return fold(found[0] if found else word)
+
+    return lemma
+
+
 @DefaultV1Recipe.register(
     DefaultV1Recipe.ComponentType.MESSAGE_TOKENIZER, is_trainable=False
 )
-class BilingualSpacyTokenizer(Tokenizer):
-    """Tokenises with spaCy's blank `cs`/`en` tokenizer chosen per message.
+class MultilingualSpacyTokenizer(Tokenizer):
+    """Tokenises with spaCy's blank tokenizer of the message's language (cs, en, uk).
 
-    Each token's lemma is the dictionary lemma, lower case and without diacritics,
-    so "vydírá", "vydira" and "Vydírají" meet in the featurizers.
+    Each token's lemma is the dictionary lemma, lower case and without diacritics
+    on Latin letters, so "vydírá", "vydira" and "Vydírají" meet in the featurizers,
+    and so do "шантажують" and "шантажує". Cyrillic letters are kept whole
+    (`referrals.text.fold`): й and ї are letters of their own, and the Ukrainian
+    dictionary would not find a word without them.
     """
 
     @staticmethod
@@ -64,8 +104,13 @@ class BilingualSpacyTokenizer(Tokenizer):
         self._pipelines: Dict[Text, Any] = {
             lang: spacy.blank(lang) for lang in LANGUAGES
         }
-        self._folded: Dict[Text, Dict[Text, Text]] = {
-            lang: _folded_lemmas(lang) for lang in LANGUAGES
+        self._lemmatizers: Dict[Text, Lemmatize] = {
+            lang: (
+                _pipeline_lemmatizer(self._pipelines[lang], LEMMATIZER_MODES[lang])
+                if lang in LEMMATIZER_MODES
+                else _table_lemmatizer(lang)
+            )
+            for lang in LANGUAGES
         }
 
     @classmethod
@@ -75,12 +120,11 @@ class BilingualSpacyTokenizer(Tokenizer):
         model_storage: ModelStorage,
         resource: Resource,
         execution_context: ExecutionContext,
-    ) -> BilingualSpacyTokenizer:
+    ) -> MultilingualSpacyTokenizer:
         return cls(config)
 
     def lemma(self, word: Text, language: Text) -> Text:
-        key = fold(word)
-        return self._folded[language].get(key, key)
+        return self._lemmatizers[language](word)
 
     def tokenize(self, message: Message, attribute: Text) -> List[Token]:
         text = message.get(attribute) or ""

@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+import json
 import logging
-from typing import List, Optional, Text
+import time
+from typing import Any, List, Optional, Sequence, Text
 
 import sqlalchemy as sa
 from rasa.core.tracker_store import SQLTrackerStore
-from rasa.shared.core.events import ActionExecuted, UserUttered
+from rasa.shared.core.events import ActionExecuted, Event, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
 from bot.server.rasa_internals import max_event_history
 from bot.stores.health import StoreHealth
 from bot.stores.redaction import redacted_event
+from bot.stores.snapshot import compact_events
+from bot.stores.snapshot_table import Snapshot, create_snapshot_table
 
 logger = logging.getLogger(__name__)
 
@@ -45,18 +49,23 @@ class PrivateSQLTrackerStore(SQLTrackerStore):
       (`bot.stores.purge`).
     - Every operation records success or failure in `health`, so a store that
       Rasa silently replaced by memory shows up as degraded.
+    - Flat turn cost: every save also writes the conversation's bounded state
+      (`bot.stores.snapshot`, one row per conversation in `tracker_snapshots`),
+      and `retrieve` reads that row instead of every event of the session. The
+      `events` table still receives every (redacted) event, once.
     """
 
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
         self.health = StoreHealth()
+        create_snapshot_table(self.engine)
 
     async def save(self, tracker: DialogueStateTracker) -> None:
         try:
             if deletion_requested(tracker):
                 await self.delete(tracker.sender_id)
             else:
-                await super().save(self.redacted(tracker))
+                self._save_with_snapshot(tracker)
         except Exception as error:
             self.health.failed(error)
             raise
@@ -64,12 +73,93 @@ class PrivateSQLTrackerStore(SQLTrackerStore):
 
     async def retrieve(self, sender_id: Text) -> Optional[DialogueStateTracker]:
         try:
-            tracker = await super().retrieve(sender_id)
+            tracker = self._retrieve_snapshot(sender_id)
+            if tracker is None:
+                # A conversation stored before snapshots existed (or none at all).
+                tracker = await super().retrieve(sender_id)
         except Exception as error:
             self.health.failed(error)
             raise
         self.health.succeeded()
         return tracker
+
+    def _retrieve_snapshot(self, sender_id: Text) -> Optional[DialogueStateTracker]:
+        if not self.domain:
+            return None
+        with self.session_scope() as session:
+            row = session.get(Snapshot, sender_id)
+            data = None if row is None else row.data
+        if data is None:
+            return None
+        return DialogueStateTracker.from_dict(
+            sender_id, json.loads(data), self.domain.slots
+        )
+
+    def _save_with_snapshot(self, tracker: DialogueStateTracker) -> None:
+        """Append the new events (redacted) and replace the snapshot, atomically."""
+        events = list(tracker.events)
+        with self.session_scope() as session:
+            row = session.get(Snapshot, tracker.sender_id)
+            new = self._new_events(session, tracker, events, row)
+            stored_new = [redacted_event(event) for event in new]
+            for event in stored_new:
+                session.add(self._sql_event(tracker.sender_id, event))
+            known = events[: len(events) - len(new)]
+            slots = self.domain.slots if self.domain else []
+            compact = [
+                redacted_event(event)
+                for event in compact_events(known + stored_new, slots)
+            ]
+            last = compact[-1] if compact else None
+            if row is None:
+                row = Snapshot(sender_id=tracker.sender_id)
+                session.add(row)
+            row.data = json.dumps([event.as_dict() for event in compact])
+            row.event_count = len(compact)
+            row.last_type = last.type_name if last else None
+            row.last_timestamp = last.timestamp if last else None
+            row.updated = time.time()
+            session.commit()
+        if self.event_broker is not None:
+            for event in stored_new:
+                self.event_broker.publish(
+                    {"sender_id": tracker.sender_id, **event.as_dict()}
+                )
+
+    def _new_events(
+        self,
+        session: Any,
+        tracker: DialogueStateTracker,
+        events: Sequence[Event],
+        row: Optional[Snapshot],
+    ) -> List[Event]:
+        """The events of `tracker` not yet stored."""
+        if row is None:
+            # No snapshot: Rasa's count of the stored events of the session.
+            return list(self._additional_events(session, tracker))
+        count = row.event_count or 0
+        if 0 < count <= len(events):
+            previous = events[count - 1]
+            if (
+                previous.type_name == row.last_type
+                and previous.timestamp == row.last_timestamp
+            ):
+                return list(events[count:])
+        # Not the tracker last saved (kept in memory while the store failed):
+        # what is newer than the latest stored event.
+        since = row.last_timestamp or 0.0
+        return [event for event in events if event.timestamp > since]
+
+    def _sql_event(self, sender_id: Text, event: Event) -> Any:
+        data = event.as_dict()
+        return self.SQLEvent(
+            sender_id=sender_id,
+            type_name=event.type_name,
+            timestamp=data.get("timestamp"),
+            intent_name=data.get("parse_data", {}).get("intent", {}).get("name"),
+            action_name=data.get("name"),
+            data=json.dumps(data),
+        )
 
     def redacted(self, tracker: DialogueStateTracker) -> DialogueStateTracker:
         """A copy of `tracker` whose events carry no identifiers."""
@@ -88,6 +178,9 @@ class PrivateSQLTrackerStore(SQLTrackerStore):
                 session.query(self.SQLEvent)
                 .filter(self.SQLEvent.sender_id == sender_id)
                 .delete(synchronize_session=False)
+            )
+            session.query(Snapshot).filter(Snapshot.sender_id == sender_id).delete(
+                synchronize_session=False
             )
             session.commit()
         logger.info("Conversation erased on request (%d events).", deleted)
@@ -111,6 +204,12 @@ class PrivateSQLTrackerStore(SQLTrackerStore):
                 session.query(self.SQLEvent).filter(
                     self.SQLEvent.sender_id.in_(batch)
                 ).delete(synchronize_session=False)
+                session.query(Snapshot).filter(Snapshot.sender_id.in_(batch)).delete(
+                    synchronize_session=False
+                )
+            session.query(Snapshot).filter(Snapshot.updated < cutoff).delete(
+                synchronize_session=False
+            )
             session.commit()
         return len(stale)
 

@@ -42,14 +42,22 @@
   var announcer = document.getElementById("announcer");
   var confirmBox = document.getElementById("delete-confirm");
 
+  // The page's language for a locale code ("uk-UA" -> "uk"), or null. Languages
+  // the page does not have are answered in the nearest one it has (sk -> cs,
+  // ru -> uk: config.nearestLanguage, from referrals/text.py).
+  function languageOf(locale) {
+    var code = String(locale || "").split(/[-_]/)[0].toLowerCase();
+    code = config.nearestLanguage[code] || code;
+    return config.languages.indexOf(code) >= 0 ? code : null;
+  }
+
+  // The widget's choice (?lang=), else the first of the browser's languages the
+  // page has, else Czech.
   function pickLanguage() {
-    var wanted = [params.get("lang")]
-      .concat(navigator.languages || [navigator.language])
-      .concat([document.documentElement.lang]);
+    var wanted = [params.get("lang")].concat(navigator.languages || [navigator.language]);
     for (var i = 0; i < wanted.length; i++) {
-      var code = String(wanted[i] || "").slice(0, 2).toLowerCase();
-      if (code === "sk") code = "cs";
-      if (config.strings[code]) return code;
+      var code = languageOf(wanted[i]);
+      if (code) return code;
     }
     return "cs";
   }
@@ -67,8 +75,8 @@
       hex.slice(20)].join("-");
   }
 
-  function t(key) {
-    return config.strings[language][key] || config.strings.cs[key] || "";
+  function t(key, lang) {
+    return config.strings[lang || language][key] || config.strings.cs[key] || "";
   }
 
   function applyLanguage() {
@@ -83,10 +91,29 @@
     document.querySelectorAll("[data-placeholder]").forEach(function (el) {
       el.setAttribute("placeholder", t(el.getAttribute("data-placeholder")));
     });
-    var toggle = document.getElementById("language");
-    toggle.lang = language === "cs" ? "en" : "cs";
+    document.querySelectorAll("#languages button").forEach(function (button) {
+      button.setAttribute("aria-pressed", String(button.lang === language));
+    });
     document.querySelectorAll(".speaker").forEach(function (el) {
       el.textContent = t(el.getAttribute("data-speaker")) + " ";
+    });
+  }
+
+  // The language switch: one button per language, named in its own language
+  // (and marked with its lang, so that a screen reader says it right).
+  function addLanguageButtons() {
+    var group = document.getElementById("languages");
+    config.languages.forEach(function (code) {
+      var button = document.createElement("button");
+      button.type = "button";
+      button.className = "tool language";
+      button.lang = code;
+      button.textContent = t("language_name", code);
+      button.addEventListener("click", function () {
+        language = code;
+        applyLanguage();
+      });
+      group.appendChild(button);
     });
   }
 
@@ -345,10 +372,6 @@
 
   document.addEventListener("keydown", onKeyDown, true);
   document.getElementById("quick-exit").addEventListener("click", quickExit);
-  document.getElementById("language").addEventListener("click", function () {
-    language = language === "cs" ? "en" : "cs";
-    applyLanguage();
-  });
   document.getElementById("delete").addEventListener("click", function () {
     showConfirm(true);
   });
@@ -377,6 +400,7 @@
     window.addEventListener(type, function () { replyFirst = null; }, { passive: true });
   });
   fitView();
+  addLanguageButtons();
   applyLanguage();
   connect();
 })();

@@ -34,14 +34,26 @@
   var exitUrl = /^https?:\/\//.test(script.dataset.exitUrl || "")
     ? script.dataset.exitUrl
     : CONFIG.exitUrl;
-  var hostLanguage = String(document.documentElement.lang || navigator.language || "");
-  var language = /^(en)/i.test(hostLanguage) ? "en" : "cs";
+  var language = pickLanguage();
   var strings = CONFIG.strings[language];
 
   var frame = null;
   var panel = document.createElement("div");
   var launcher = document.createElement("button");
   var lastEscape = 0;
+
+  // The first of the browser's languages the chat has (sk -> cs, ru -> uk, as
+  // CONFIG.nearestLanguage says), else the embedding page's, else Czech.
+  function pickLanguage() {
+    var wanted = (navigator.languages || [navigator.language])
+      .concat([document.documentElement.lang]);
+    for (var i = 0; i < wanted.length; i++) {
+      var code = String(wanted[i] || "").split(/[-_]/)[0].toLowerCase();
+      code = CONFIG.nearestLanguage[code] || code;
+      if (CONFIG.languages.indexOf(code) >= 0) return code;
+    }
+    return "cs";
+  }
 
   function style(element, rules) {
     Object.keys(rules).forEach(function (name) {

@@ -16,11 +16,14 @@ from playwright.sync_api import (
     Browser,
     BrowserContext,
     Dialog,
+    Locator,
     Page,
     WebSocketRoute,
     expect,
 )
 
+from referrals import load_dataset
+from referrals.schema import LANGUAGES
 from tests.system.browser.harness import (
     DISCLOSURE,
     HELPLINE,
@@ -36,10 +39,15 @@ from tests.system.browser.harness import (
     say,
     screenshot,
     wait_for_more_replies,
+    wait_for_reply_containing,
     wait_until_stored,
 )
 
 pytestmark = [pytest.mark.browser, pytest.mark.servers]
+
+SCREENSHOT_UK_NAME = "360px-uk"
+UKRAINIAN_DISCLOSURE = "мене шантажують, він каже що розішле мої фото всім у класі"
+
 
 # -- a conversation ---------------------------------------------------------------
 
@@ -219,7 +227,11 @@ def test_a_360_px_phone_needs_no_horizontal_scrolling(
     screenshot(page, "360px-long-message")
 
 
-def test_the_interface_follows_the_browser_language_and_toggles(
+def language_button(page: Page, lang: str) -> Locator:
+    return page.locator(f'#languages button[lang="{lang}"]')
+
+
+def test_the_interface_follows_the_browser_language_and_switches(
     browser: Browser, webchat_server: WebChatServer
 ) -> None:
     context = new_context(browser, locale="en-GB")
@@ -228,10 +240,65 @@ def test_the_interface_follows_the_browser_language_and_toggles(
         open_chat(page, webchat_server)
         expect(page.locator("html")).to_have_attribute("lang", "en")
         expect(page.locator("#quick-exit")).to_contain_text("Quick exit")
-        page.click("#language")
+        expect(language_button(page, "en")).to_have_attribute("aria-pressed", "true")
+        language_button(page, "cs").click()
         expect(page.locator("html")).to_have_attribute("lang", "cs")
         expect(page.locator("#quick-exit")).to_contain_text("Rychle pryč")
         expect(page.locator("#send")).to_have_text("Odeslat")
+        expect(language_button(page, "cs")).to_have_attribute("aria-pressed", "true")
+        expect(language_button(page, "en")).to_have_attribute("aria-pressed", "false")
+    finally:
+        context.close()
+
+
+@pytest.mark.parametrize(
+    "locale,lang", [("uk-UA", "uk"), ("ru-RU", "uk"), ("sk-SK", "cs"), ("de-DE", "cs")]
+)
+def test_the_page_language_is_the_nearest_the_chat_has(
+    browser: Browser, webchat_server: WebChatServer, locale: str, lang: str
+) -> None:
+    context = new_context(browser, locale=locale)
+    page = context.new_page()
+    try:
+        open_chat(page, webchat_server)
+        expect(page.locator("html")).to_have_attribute("lang", lang)
+    finally:
+        context.close()
+
+
+def test_a_ukrainian_browser_gets_the_chat_in_ukrainian(
+    browser: Browser, webchat_server: WebChatServer
+) -> None:
+    words = {key: text["uk"] for key, text in load_dataset().webchat.items()}
+    names = [load_dataset().webchat["language_name"][lang] for lang in LANGUAGES]
+    context = new_context(browser, locale="uk-UA")
+    page = context.new_page()
+    try:
+        open_chat(page, webchat_server)
+        expect(page.locator("html")).to_have_attribute("lang", "uk")
+        expect(page.locator("#send")).to_have_text(words["send"])
+        switch = page.get_by_role("group", name=words["language_switch_label"])
+        expect(switch.get_by_role("button")).to_have_text(names)
+        expect(language_button(page, "uk")).to_have_attribute("aria-pressed", "true")
+
+        replies = bot_messages(page)
+        say(page, UKRAINIAN_DISCLOSURE)
+        wait_for_reply_containing(page, HELPLINE)
+        first = page.locator("#log .message.bot").nth(replies).inner_text()
+        opener = load_dataset().situations["sextortion"].text["uk"]
+        assert opener in first, first
+        assert page.evaluate("document.documentElement.scrollWidth") <= 360
+        screenshot(page, SCREENSHOT_UK_NAME)
+
+        # The switch by keyboard alone: Tab to the Czech button, Enter.
+        page.locator("#quick-exit").focus()
+        for _ in range(5):
+            page.keyboard.press("Tab")
+            if page.evaluate("document.activeElement.lang") == "cs":
+                break
+        page.keyboard.press("Enter")
+        expect(page.locator("html")).to_have_attribute("lang", "cs")
+        expect(language_button(page, "cs")).to_be_focused()
     finally:
         context.close()
 

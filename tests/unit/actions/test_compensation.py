@@ -43,7 +43,7 @@ from actions.compensation.rules import (
     questions_to_ask,
 )
 from referrals import format_czk, load_dataset
-from referrals.schema import CompensationRules
+from referrals.schema import LANGUAGES, CompensationRules
 
 THERAPY = OptionKind.THERAPY_COSTS
 LUMP_SUM = OptionKind.LUMP_SUM
@@ -686,6 +686,32 @@ async def test_each_question_is_asked_with_its_buttons_in_the_reply_language(
     assert dispatcher.messages == [message(text, cs if expected == "cs" else en)]
 
 
+@pytest.mark.parametrize("slot,template_id,cs,en", QUESTION_TABLE)
+@pytest.mark.parametrize("slot_language", ["cs", "en", "uk"])
+async def test_each_question_is_asked_in_ukrainian_after_a_ukrainian_message(
+    slot: str,
+    template_id: str,
+    cs: List[str],
+    en: List[str],
+    slot_language: str,
+    dispatcher: CollectingDispatcher,
+    domain: Dict[str, Any],
+) -> None:
+    (action,) = [a() for a in ASK_ACTIONS if a().slot == slot]
+    dataset = load_dataset()
+    # The Ukrainian titles of the button set whose Czech titles are in the table.
+    buttons = next(
+        [button.title["uk"] for button in button_set]
+        for button_set in dataset.button_sets.values()
+        if [button.title["cs"] for button in button_set] == cs
+    )
+
+    await action.run(dispatcher, ask_tracker("uk", slot_language), domain)
+
+    text = dataset.template(template_id, "uk")
+    assert dispatcher.messages == [message(text, buttons)]
+
+
 def test_the_domain_lists_an_ask_action_for_every_question_and_no_responses(
     domain: Dict[str, Any],
 ) -> None:
@@ -718,7 +744,7 @@ CHOICE_BUTTONS = [
 ]
 
 
-@pytest.mark.parametrize("language", ["cs", "en"])
+@pytest.mark.parametrize("language", LANGUAGES)
 @pytest.mark.parametrize("slot,button_set,values", CHOICE_BUTTONS)
 def test_every_choice_button_reads_as_its_answer(
     slot: str, button_set: str, values: List[str], language: str
@@ -729,7 +755,7 @@ def test_every_choice_button_reads_as_its_answer(
     assert [parse_choice(b.title[language], slot) for b in buttons] == values
 
 
-@pytest.mark.parametrize("language", ["cs", "en"])
+@pytest.mark.parametrize("language", LANGUAGES)
 def test_amount_buttons_are_read(language: str) -> None:
     buttons = load_dataset().button_sets["compensation_amounts"]
 
@@ -751,7 +777,7 @@ def test_the_check_texts_name_no_numbers() -> None:
     ]
     assert len(template_ids) == 11
     for template_id in template_ids:
-        for language in ("cs", "en"):
+        for language in LANGUAGES:
             assert not re.search(r"\d{2,}", dataset.template(template_id, language))
 
 
@@ -778,7 +804,7 @@ def texts(dispatcher: CollectingDispatcher) -> List[str]:
     return [message["text"] for message in dispatcher.messages]
 
 
-@pytest.mark.parametrize("language", ["cs", "en"])
+@pytest.mark.parametrize("language", LANGUAGES)
 async def test_result_lists_the_options_then_where_to_apply(
     language: str, dispatcher: CollectingDispatcher, domain: Dict[str, Any]
 ) -> None:
@@ -810,7 +836,7 @@ async def test_result_lists_the_options_then_where_to_apply(
     assert events == [SlotSet("pending_question", None), *CLEARED]
 
 
-@pytest.mark.parametrize("language", ["cs", "en"])
+@pytest.mark.parametrize("language", LANGUAGES)
 async def test_result_without_an_option_says_who_can_still_help(
     language: str, dispatcher: CollectingDispatcher, domain: Dict[str, Any]
 ) -> None:
@@ -975,7 +1001,7 @@ async def test_no_amount_the_person_named_is_counted_twice(
         assert format_czk(total, language) not in options
 
 
-@pytest.mark.parametrize("language", ["cs", "en"])
+@pytest.mark.parametrize("language", LANGUAGES)
 async def test_stopping_halfway_is_ok_and_still_names_116_111(
     language: str, dispatcher: CollectingDispatcher, domain: Dict[str, Any]
 ) -> None:

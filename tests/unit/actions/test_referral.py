@@ -18,6 +18,7 @@ from actions.referral import (
 )
 from referrals import load_dataset
 from referrals.render import situation_replies
+from referrals.schema import LANGUAGES
 
 # message intent -> the numbers the FIRST reply must name, in this order.
 FIRST_REPLY_NUMBERS = [
@@ -58,7 +59,7 @@ def in_order(text: str, numbers: List[str]) -> bool:
     return all(p >= 0 for p in positions) and positions == sorted(positions)
 
 
-@pytest.mark.parametrize("language", ["cs", "en"])
+@pytest.mark.parametrize("language", LANGUAGES)
 @pytest.mark.parametrize("intent,numbers", FIRST_REPLY_NUMBERS)
 async def test_first_reply_names_the_helplines_in_order(
     intent, numbers, language, make_tracker, dispatcher, domain
@@ -80,7 +81,9 @@ async def test_first_reply_names_the_helplines_in_order(
     ]
 
 
-@pytest.mark.parametrize("language,other", [("cs", "en"), ("en", "cs")])
+@pytest.mark.parametrize(
+    "language,other", [("cs", "en"), ("en", "cs"), ("uk", "cs"), ("cs", "uk")]
+)
 async def test_reply_follows_the_language_of_the_message(
     language, other, make_tracker, dispatcher, domain
 ):
@@ -125,7 +128,7 @@ async def test_unknown_intent_gets_not_sure_with_buttons_and_116_111(
     assert events[1] == SlotSet("situation", "not_sure")
 
 
-@pytest.mark.parametrize("language", ["cs", "en"])
+@pytest.mark.parametrize("language", LANGUAGES)
 async def test_not_sure_offers_main_situations(
     language, make_tracker, dispatcher, domain
 ):
@@ -138,7 +141,7 @@ async def test_not_sure_offers_main_situations(
     assert titles == load_dataset().buttons("main_situations", language)
 
 
-@pytest.mark.parametrize("language", ["cs", "en"])
+@pytest.mark.parametrize("language", LANGUAGES)
 async def test_safety_net_names_116_111_and_emergency_numbers(
     language, make_tracker, dispatcher, domain
 ):

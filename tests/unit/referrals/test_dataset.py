@@ -14,6 +14,7 @@ from ruamel.yaml import YAML
 
 from referrals import ReferralDataset, format_czk, load_dataset
 from referrals.loader import DATA_DIRECTORY
+from referrals.schema import LANGUAGES
 from tests.support import ROOT
 
 # The helpline table of /work/shared/FACTS.md: the only numbers the assistant gives.
@@ -156,7 +157,7 @@ def test_sextortion_steps_are_europols(dataset: ReferralDataset) -> None:
         "don't pay",
         "don't send any more",
         "screenshots",
-        "user name",
+        "username",
         "links",
         "before you block",
         "don't delete the chat",
@@ -243,7 +244,7 @@ def test_a_child_who_sent_their_own_picture_is_told_a_blackmailer_is_to_blame(
     assert ("ty jsi oběť" if lang == "cs" else "you are the victim") in opener
     # "can be", never a flat "is" or "is not": the source says both.
     sending = dataset.fact("child_sending_own_images").text[lang].lower()
-    assert ("může posuzovat" if lang == "cs" else "can be judged") in sending
+    assert ("může posuzovat" if lang == "cs" else "can count as a crime") in sending
     # Waivers, prison last, penalties halved (Q9.8, Q9.9); the police are named.
     assert {"law_juvenile_waiver", "law_juvenile_penalties"} <= set(situation.facts)
     assert "police" in situation.helplines
@@ -317,7 +318,7 @@ def test_bystander_is_told_not_to_forward(dataset: ReferralDataset) -> None:
                 "Jaká mám práva?",
                 "Jaká pomoc existuje?",
                 "Jak to nahlásit?",
-                "Jak dostat fotky z internetu?",
+                "Jak odstranit fotky z internetu?",
                 "Budu mít problém?",
                 "Ověřit nárok na odškodnění",
             ],
@@ -334,7 +335,7 @@ def test_bystander_is_told_not_to_forward(dataset: ReferralDataset) -> None:
             "trouble_cases",
             [
                 "Svoje fotky mám jen u sebe",
-                "Svoje fotky někdo dostal ode mě",
+                "Někdo ode mě dostal moje fotky",
                 "Jde o fotky někoho jiného",
             ],
             [
@@ -365,7 +366,7 @@ def test_every_button_title_is_an_nlu_example_of_its_intent(
         for buttons in dataset.button_sets.values()
         for button in buttons
         if button.intent
-        for lang in ("cs", "en")
+        for lang in LANGUAGES
         if button.title[lang] not in examples.get(button.intent, set())
     ]
     assert missing == []
@@ -374,7 +375,7 @@ def test_every_button_title_is_an_nlu_example_of_its_intent(
 def test_templates_the_actions_render(dataset: ReferralDataset) -> None:
     assert dataset.template("safety_question", "en") == "Are you safe right now?"
     assert dataset.template("compensation_offer", "en") == (
-        "Shall we check step by step what you may be eligible for?"
+        "Shall we check, step by step, what money you might be able to get?"
     )
     line = dataset.template("helpline_line", "cs").format(
         number="116 111", name="Linka bezpečí", description="zdarma"
@@ -407,13 +408,14 @@ def test_amounts_in_facts_are_written_as_format_czk_writes_them(
     dataset: ReferralDataset, fact_id: str, amount_field: str
 ) -> None:
     amount = dataset.compensation.amounts()[amount_field]
-    for lang in ("cs", "en"):
+    for lang in LANGUAGES:
         assert format_czk(amount, lang) in dataset.fact(fact_id).text[lang]
 
 
 def test_format_czk() -> None:
     assert format_czk(200000, "cs") == "200 000 Kč"
     assert format_czk(200000, "en") == "CZK 200,000"
+    assert format_czk(200000, "uk") == "200 000 CZK"
     assert format_czk(1499.6, "cs") == "1 500 Kč"
 
 
@@ -460,7 +462,7 @@ def _nlu_examples() -> Dict[str, set]:
 
 
 def _user_texts(dataset: ReferralDataset) -> Iterator[str]:
-    for lang in ("cs", "en"):
+    for lang in LANGUAGES:
         for situation in dataset.situations.values():
             yield situation.text[lang]
             yield from situation.steps[lang]

@@ -18,6 +18,7 @@ from ruamel.yaml import YAML
 
 from referrals import DatasetError, load_dataset
 from referrals.loader import DATA_DIRECTORY
+from referrals.schema import LANGUAGES
 from tests.support import ROOT
 
 yaml = YAML(typ="safe", pure=True)
@@ -52,6 +53,10 @@ def delete(path: Sequence[Any]) -> Change:
     return change
 
 
+def in_every_language(text: str) -> Dict[str, str]:
+    return dict.fromkeys(LANGUAGES, text)
+
+
 def append_text(path: Sequence[Any], extra: str) -> Change:
     def change(document: Dict[str, Any]) -> None:
         _parent(document, path)[path[-1]] += extra
@@ -71,6 +76,12 @@ BROKEN_COPIES = [
         delete(["facts", "law_blackmail", "text", "en"]),
         ["facts.law_blackmail.text.en: field required"],
         id="missing English text",
+    ),
+    pytest.param(
+        "ui.yml",
+        delete(["webchat", "send", "uk"]),
+        ["webchat.send.uk: field required"],
+        id="missing Ukrainian text",
     ),
     pytest.param(
         "helplines.yml",
@@ -190,8 +201,10 @@ BROKEN_COPIES = [
     ),
     pytest.param(
         "situations.yml",
-        append_text(["situations", "suicidal_thoughts", "text", "en"], " Call 112."),
-        ["situations.suicidal_thoughts.text.en: names 112: an opener may only"],
+        # sextortion's first helpline is 116 111: naming the police alone comes
+        # before it (the suicide opener now names 116 111, then 112, in order).
+        append_text(["situations", "sextortion", "text", "en"], " Call 158."),
+        ["situations.sextortion.text.en: names 158: an opener may only"],
         id="opener names a number before the first helpline",
     ),
     pytest.param(
@@ -246,7 +259,7 @@ BROKEN_COPIES = [
         "ui.yml",
         set_in(
             ["templates", "Thanks-Again"],
-            {"cs": "Díky", "en": "Thanks", "source": "general: interface text"},
+            {**in_every_language("Díky"), "source": "general: interface text"},
         ),
         ["templates.Thanks-Again: ids must be snake_case"],
         id="id not snake_case",
@@ -259,9 +272,15 @@ BROKEN_COPIES = [
     ),
     pytest.param(
         "ui.yml",
+        set_in(["templates", "helpline_line", "uk"], "{number} – {name}"),
+        ["templates.helpline_line: cs and uk use different placeholders"],
+        id="Ukrainian placeholders differ",
+    ),
+    pytest.param(
+        "ui.yml",
         set_in(
             ["templates", "helpline_line"],
-            {"cs": "{phone}", "en": "{phone}", "source": "general: interface text"},
+            {**in_every_language("{phone}"), "source": "general: interface text"},
         ),
         ["templates.helpline_line.cs: unknown placeholder(s) ['phone']"],
         id="unknown placeholder",

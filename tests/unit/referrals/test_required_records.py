@@ -27,10 +27,10 @@ CODE = ("actions", "bot", "referrals")
 # Where the required lists are kept: its literals are what is checked, not uses.
 LISTS = ROOT / "referrals" / "checks.py"
 WEB = ROOT / "web" / "static"
-# Page keys: data-text="x", data-label="x", data-placeholder="x", t("x"),
+# Page keys: data-text="x", data-label="x", data-placeholder="x", t("x"), t("x", lang),
 # strings.x, and the speakers the script names.
 PAGE_KEY = re.compile(
-    r"""data-(?:text|label|placeholder)="([a-z_]+)"|\bt\("([a-z_]+)"\)"""
+    r"""data-(?:text|label|placeholder)="([a-z_]+)"|\bt\("([a-z_]+)"[,)]"""
     r"""|\bstrings\.([a-z_]+)|"(you|assistant)"|\b(deleted|delete_failed)\b"""
 )
 

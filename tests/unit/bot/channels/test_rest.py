@@ -17,6 +17,7 @@ from sanic import Sanic
 
 from bot.channels.rest import SafeRestInput
 from bot.stores.tracker_store import PrivateSQLTrackerStore
+from referrals.schema import LANGUAGES
 from tests.support import ROOT
 from tests.support.guard import names_helplines, texts
 from tests.support.servers import serving_app as serving
@@ -147,7 +148,13 @@ async def test_health_reports_the_tracker_store(
     url, _ = server
     async with aiohttp.ClientSession() as session:
         async with session.get(url + "/webhooks/rest/health") as response:
-            assert await response.json() == {"status": "ok", "tracker_store": "ok"}
+            assert await response.json() == {
+                "status": "ok",
+                "tracker_store": "ok",
+                "turns_in_flight": 0,
+                "max_turns_in_flight": 24,
+                "shed_turns": 0,
+            }
 
 
 async def test_server_start_cuts_the_action_timeout(
@@ -200,7 +207,7 @@ def test_safety_texts_name_the_helplines() -> None:
     from bot.guard.replies import SafetyReplies
 
     replies = SafetyReplies.from_dataset()
-    for language in ("cs", "en"):
+    for language in LANGUAGES:
         assert names_helplines(texts(replies.safety_net[language]))
 
 

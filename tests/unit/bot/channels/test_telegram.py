@@ -16,6 +16,7 @@ from rasa.shared.exceptions import RasaException
 from bot.channels.telegram import SECRET_HEADER, SecureTelegramInput
 from bot.guard.privacy_notice import PrivacyNotice
 from bot.guard.pseudonyms import stored_sender_id
+from referrals.schema import LANGUAGES
 from tests.support import ROOT
 from tests.support.ports import refusing_port
 from tests.support.servers import serving_channel as serving
@@ -157,7 +158,7 @@ async def test_the_notice_comes_again_after_the_conversation_was_deleted(
     assert len(texts) == 5  # reply, notice; reply; after the deletion: reply, notice
     assert is_privacy_notice(texts[1], "cs") and is_privacy_notice(texts[4], "en")
     assert not any(
-        is_privacy_notice(texts[i], lang) for i in (0, 2, 3) for lang in ["cs", "en"]
+        is_privacy_notice(texts[i], lang) for i in (0, 2, 3) for lang in LANGUAGES
     )
 
 
@@ -270,7 +271,10 @@ async def test_commands_and_intent_injection_go_through_the_nlu(
         ("cs", {"language_hint": "cs"}),
         ("sk", {"language_hint": "cs"}),
         ("en-GB", {"language_hint": "en"}),
-        ("uk", {"language_hint": "en"}),
+        ("uk", {"language_hint": "uk"}),
+        ("ru", {"language_hint": "uk"}),
+        ("be", {"language_hint": "uk"}),
+        ("de", {"language_hint": "en"}),
         (None, None),
     ],
 )
@@ -288,6 +292,22 @@ async def test_the_telegram_language_is_the_only_metadata(
         await post_update(base_url, update)
 
     assert agent.messages[0].metadata == metadata
+
+
+@pytest.mark.parametrize("language_code", ["uk", "ru"])
+async def test_a_ukrainian_or_russian_phone_gets_the_notice_in_ukrainian(
+    channel: SecureTelegramInput,
+    agent: FakeAgent,
+    bot_api: PlatformStandIn,
+    language_code: str,
+) -> None:
+    async with serving(channel, agent) as base_url:
+        await post_update(base_url, text_update("ok", language_code=language_code))
+
+    [message] = agent.messages
+    assert message.metadata == {"language_hint": "uk"}
+    notice = bot_api.calls("/sendMessage")[0].body["text"]
+    assert notice == PrivacyNotice.from_dataset().texts["uk"]
 
 
 @pytest.mark.parametrize("chat_type", ["group", "supergroup", "channel"])
@@ -373,6 +393,8 @@ async def test_set_webhook_registers_the_url_with_the_secret(
     assert b"TEST-token" not in stdout + stderr
 
 
-def test_the_notice_needs_both_languages() -> None:
+def test_the_notice_needs_every_language() -> None:
     with pytest.raises(RasaException, match="en"):
         PrivacyNotice({"cs": "text"})
+    with pytest.raises(RasaException, match="uk"):
+        PrivacyNotice({"cs": "text", "en": "text"})

@@ -26,12 +26,13 @@ from bot.guard.pseudonyms import pseudonymous_sender_id
 from bot.guard.rate_limit import SenderRateLimiter
 from bot.guard.replies import SafetyReplies
 from bot.guard.turn import ChannelGuard
+from referrals.schema import LANGUAGES
 from tests.support.ports import free_port
 
 KEY = b"webchat-test-key"
 SESSION_ID = "0f1e2d3c-4b5a-4978-8695-a4b3c2d1e0f9"
-EMPTY_REPLY = {"cs": [{"text": "empty-cs"}], "en": [{"text": "empty-en"}]}
-SAFETY_NET = {"cs": [{"text": "net-cs 116 111"}], "en": [{"text": "net-en 116 111"}]}
+EMPTY_REPLY = {lang: [{"text": f"empty-{lang}"}] for lang in LANGUAGES}
+SAFETY_NET = {lang: [{"text": f"net-{lang} 116 111"}] for lang in LANGUAGES}
 
 
 class FakeTrackerStore:
@@ -328,6 +329,26 @@ async def test_text_is_sanitised_and_only_the_page_language_is_passed_on(
     assert message.input_channel == "webchat"
 
 
+async def test_a_ukrainian_page_passes_its_language_on(
+    server: Server, client: Client
+) -> None:
+    await client.sio.emit(
+        "user_uttered", {"message": "ok", "session_id": SESSION_ID, "lang": "uk"}
+    )
+    await client.next(client.received)
+    assert server.agent.messages[0].metadata == {"language_hint": "uk"}
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+async def test_an_empty_message_is_answered_in_the_page_language(
+    server: Server, client: Client, lang: str
+) -> None:
+    await client.sio.emit(
+        "user_uttered", {"message": " ", "session_id": SESSION_ID, "lang": lang}
+    )
+    assert await client.next(client.received) == {"text": f"empty-{lang}"}
+
+
 async def test_an_unknown_page_language_is_not_passed_on(
     server: Server, client: Client
 ) -> None:
@@ -422,6 +443,13 @@ async def test_the_page_files_are_served_by_the_bot(server: Server, path: str) -
         async with http.get(f"{server.url}/webhooks/webchat/{path}") as answer:
             assert answer.status == 200, path
             assert answer.headers["Cache-Control"] == "no-store"
+
+
+def test_the_page_gets_every_language_and_the_nearest_ones() -> None:
+    config = webchat.WebChatInput().page_config()
+    assert config["languages"] == ["cs", "en", "uk"]
+    assert set(config["strings"]) == set(LANGUAGES)
+    assert config["nearestLanguage"] == {"sk": "cs", "ru": "uk", "be": "uk"}
 
 
 @pytest.mark.parametrize("path", ["static/strings.json", "static/..%2Fwebchat.py"])

@@ -104,7 +104,13 @@ async def test_a_failed_turn_gets_the_safety_net_within_3_seconds(
 
 
 @pytest.mark.parametrize(
-    "message, language", [("someone is blackmailing me", "en"), ("ok", "cs")]
+    "message, language",
+    [
+        ("someone is blackmailing me", "en"),
+        ("ok", "cs"),
+        ("мене шантажують фотками", "uk"),
+        ("vin mene shantazhuye", "uk"),
+    ],
 )
 async def test_the_safety_net_is_in_the_language_of_the_message(
     safety_replies: SafetyReplies, message: str, language: str
@@ -178,6 +184,31 @@ async def test_a_flood_from_one_sender_is_limited_and_others_are_not(
     assert all(texts(reply) for reply in flood)  # never silent, even then
     assert texts(flood[-1]) == texts(safety_replies.rate_limited["cs"])
     assert texts(other) == "odpověď"
+
+
+async def test_a_ukrainian_child_over_the_limit_is_answered_in_ukrainian(
+    safety_replies: SafetyReplies,
+) -> None:
+    limiter = SenderRateLimiter(per_minute=1, burst=1, clock=lambda: 0.0)
+    guard = make_guard(FakeTurn(), safety_replies, limiter)
+
+    await send(guard, "допоможіть")
+    limited = await send(guard, "допоможіть")
+
+    assert texts(limited) == texts(safety_replies.rate_limited["uk"])
+
+
+async def test_an_empty_message_is_answered_in_the_channel_language(
+    safety_replies: SafetyReplies,
+) -> None:
+    output = CollectingOutputChannel()
+    message = UserMessage(
+        "  ", output, "child-1", input_channel="rest", metadata={"language_hint": "uk"}
+    )
+
+    await make_guard(FakeTurn(), safety_replies)(message)
+
+    assert texts(output.messages) == texts(safety_replies.empty_message["uk"])
 
 
 def test_the_same_sender_keeps_the_same_pseudonym_per_channel() -> None:

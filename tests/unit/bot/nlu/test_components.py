@@ -3,23 +3,57 @@
 from __future__ import annotations
 
 import pytest
+import yaml
 from rasa.shared.nlu.training_data.message import Message
 
-from bot.nlu.critical_phrases import CriticalPhraseClassifier, critical_intent
+from bot.nlu.critical_phrases import (
+    PHRASES_FILE,
+    CriticalPhraseClassifier,
+    critical_intent,
+)
+from bot.nlu.detection import marker_counts
 from bot.nlu.language import LanguageDetector, detect_language
-from bot.nlu.tokenizer import BilingualSpacyTokenizer
+from bot.nlu.tokenizer import MultilingualSpacyTokenizer
+from referrals.schema import LANGUAGES
 
 LANGUAGE_OF = [
+    # Czech, with and without diacritics
     ("nekdo me vydira s fotkama", "cs"),
     ("Někdo mě vydírá", "cs"),
     ("Dobrý den, moje dcera", "cs"),
     ("ahoj", "cs"),
-    ("ne", "cs"),
+    ("ja nevim co mam delat", "cs"),
+    ("jsou tam moje fotky", "cs"),
+    ("počkej, šlo by to?", "cs"),  # š and č alone no longer decide
+    ("ščo take odškodnění", "uk"),  # ...and a Czech word in Ukrainian does not
+    # English
     ("someone is blackmailing me", "en"),
     ("i want to die", "en"),
     ("can i talk to a real person", "en"),
     ("yes", "en"),
     ("idk", "en"),
+    ("is linka bezpečí free?", "en"),
+    # Ukrainian in Cyrillic; Russian is answered in Ukrainian too
+    ("мене шантажують", "uk"),
+    ("допоможіть", "uk"),
+    ("так", "uk"),
+    ("мне страшно, помогите", "uk"),
+    # Ukrainian in Latin letters, with háček letters and with digraphs
+    ("ja ne znaju šo robyty", "uk"),
+    ("vin kaže šo skyne moje foto", "uk"),
+    ("ne choču žyty", "uk"),
+    ("mene šantažuje", "uk"),
+    ("možuť mene posadyty?", "uk"),  # ť is a soft t here, not Czech
+    ("ja ne znayu shcho robyty", "uk"),
+    ("vin pyshe meni", "uk"),
+    ("dopomozhit", "uk"),
+    ("ne khochu zhyty", "uk"),
+    ("jakshcho ja zaplachu", "uk"),
+    # Words of two languages say nothing: a Ukrainian "ne" or "tak" (yes) must
+    # not switch a conversation to Czech; the conversation's language stays.
+    ("ne", None),
+    ("tak", None),
+    ("so", None),  # English "so" is not the Ukrainian "šo"
     ("ok", None),
     ("112", None),
     ("😢", None),
@@ -46,6 +80,22 @@ def test_language_hint_decides_only_when_the_text_does_not():
     assert silent.get("language") is None
 
 
+def test_a_ukrainian_hint_keeps_a_ukrainian_no_in_ukrainian():
+    message = Message(data={"text": "ne", "metadata": {"language_hint": "uk"}})
+
+    LanguageDetector().process([message])
+
+    assert message.get("language") == "uk"
+
+
+MARKER_OF = {"cs": "nevim", "en": "please", "uk": "shcho"}
+
+
+def test_every_language_has_marker_words():
+    assert set(MARKER_OF) == set(LANGUAGES)
+    assert all(marker_counts(word)[lang] for lang, word in MARKER_OF.items())
+
+
 CRITICAL = [
     ("uz nechci zit", "suicidal_thoughts"),
     ("Už nechci žít", "suicidal_thoughts"),
@@ -70,12 +120,54 @@ CRITICAL = [
     ("my mom will literally kill me when she sees my grades", None),
     ("mamka me zabije az uvidi znamky", None),
     ("naši mě zabijou", None),
+    # Ukrainian, Cyrillic
+    ("я хочу вбити себе", "suicidal_thoughts"),
+    ("думаю покінчити з собою", "suicidal_thoughts"),
+    ("я більше не хочу жити", "suicidal_thoughts"),
+    ("Хочу померти", "suicidal_thoughts"),
+    ("знову ріжу себе", "suicidal_thoughts"),
+    ("думаю про самогубство", "suicidal_thoughts"),
+    ("покiнчити з собою", "suicidal_thoughts"),  # a Latin i in a Cyrillic word
+    ("він мене б'є", "immediate_danger"),
+    ("він мене бʼє", "immediate_danger"),  # the Ukrainian letter apostrophe
+    ("він мене б’є", "immediate_danger"),
+    ("він стоїть під дверима", "immediate_danger"),
+    ("мене переслідує якийсь чоловік", "immediate_danger"),
+    ("я в небезпеці", "immediate_danger"),
+    ("він хоче мене вбити", "immediate_danger"),
+    # Ukrainian, Latin letters with háček letters and with digraphs
+    ("vbyty sebe", "suicidal_thoughts"),
+    ("ne choču žyty", "suicidal_thoughts"),
+    ("ne khochu zhyty", "suicidal_thoughts"),
+    ("khochu pomerty", "suicidal_thoughts"),
+    ("vin mene b'je", "immediate_danger"),
+    ("ja v nebezpeci", "immediate_danger"),
+    ("vin stojit pid dveryma", "immediate_danger"),
+    # Russian is answered in Ukrainian; its explicit wording counts too
+    ("не хочу жить", "suicidal_thoughts"),
+    ("он меня бьёт", "immediate_danger"),
+    # Ukrainian messages that must not be forced: idioms, the past, a question
+    ("мама мене вб'є за оцінку", None),
+    ("mama mene vbje za ocinku", None),
+    ("ця домашка мене вбиває", None),
+    ("мене побили і забрали телефон, хто поверне гроші?", None),
+    ("він мене бісить", None),
+    ("мене шантажують фотками", None),
+    ("дякую, мені вже краще", None),
 ]
 
 
 @pytest.mark.parametrize("text,intent", CRITICAL)
 def test_critical_phrases(text, intent):
     assert critical_intent(text) == intent
+
+
+def test_every_language_has_danger_and_suicide_phrases():
+    with PHRASES_FILE.open(encoding="utf-8") as handle:
+        phrases = yaml.safe_load(handle)
+    assert set(phrases) == {"suicidal_thoughts", "immediate_danger"}
+    for by_language in phrases.values():
+        assert all(by_language.get(lang) for lang in LANGUAGES)
 
 
 def test_critical_phrase_overrides_the_model_and_keeps_its_ranking():
@@ -113,11 +205,11 @@ def test_a_critical_message_about_pictures_is_marked(text, intent, also_pictures
 
 
 @pytest.fixture(scope="module")
-def tokenizer() -> BilingualSpacyTokenizer:
-    return BilingualSpacyTokenizer(BilingualSpacyTokenizer.get_default_config())
+def tokenizer() -> MultilingualSpacyTokenizer:
+    return MultilingualSpacyTokenizer(MultilingualSpacyTokenizer.get_default_config())
 
 
-def lemmas(tokenizer: BilingualSpacyTokenizer, text: str) -> list:
+def lemmas(tokenizer: MultilingualSpacyTokenizer, text: str) -> list:
     message = Message(data={"text": text})
     return [token.lemma for token in tokenizer.tokenize(message, "text")]
 
@@ -147,6 +239,28 @@ def test_english_lemmas(tokenizer):
         "with",
         "photo",
     ]
+
+
+UKRAINIAN_LEMMAS = [
+    ("мене шантажують", ["мене", "шантажувати"]),
+    ("він шантажує", ["він", "шантажувати"]),
+    ("хоче гроші", ["хотіти", "гроші"]),
+    ("він мене б'є", ["він", "мене", "бити"]),
+    ("він мене б’є", ["він", "мене", "бити"]),  # typographic apostrophe
+    ("він мене бʼє", ["він", "мене", "бити"]),  # the Ukrainian letter apostrophe
+    ("Розішле", ["розіслати"]),
+    ("моїми фото", ["мій", "фото"]),  # ї kept: "моими" is not in the dictionary
+    ("kazhe sho", ["kazhe", "sho"]),  # Latin letters: no dictionary, the word itself
+]
+
+
+@pytest.mark.parametrize("text,expected", UKRAINIAN_LEMMAS)
+def test_ukrainian_lemmas(tokenizer, text, expected):
+    assert lemmas(tokenizer, text) == expected
+
+
+def test_ukrainian_inflections_meet_in_one_lemma(tokenizer):
+    assert lemmas(tokenizer, "шантажують")[0] == lemmas(tokenizer, "шантажувала")[0]
 
 
 def test_punctuation_only_message_still_has_a_token(tokenizer):

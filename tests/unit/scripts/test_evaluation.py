@@ -1,0 +1,41 @@
+"""The evaluation scripts score every language the assistant has."""
+
+from __future__ import annotations
+
+from referrals.schema import LANGUAGES
+from scripts import evaluate_nlu, evaluate_situations
+from tests.support import ROOT
+
+
+def test_the_held_out_set_is_scored_in_every_language() -> None:
+    assert set(evaluate_nlu.TEST_FILES) == set(LANGUAGES)
+    assert all(path.is_file() for path in evaluate_nlu.TEST_FILES.values())
+
+
+def test_every_blind_file_is_scored_under_its_language() -> None:
+    files = evaluate_nlu.blind_files()
+    assert sorted(files.values()) == sorted((ROOT / "tests/nlu_blind").glob("*.yml"))
+    assert set(files) == {"cs+en", "uk"}
+
+
+def test_the_situation_floors_name_every_language() -> None:
+    assert {f"accuracy_{lang}" for lang in LANGUAGES} <= set(evaluate_situations.FLOORS)
+    assert evaluate_situations.FLOORS["accuracy_uk"] == 0.95
+
+
+def test_ukrainian_accuracy_is_reported_and_held_to_its_floor() -> None:
+    def outcome(lang: str, expected: str, answered: str) -> evaluate_situations.Outcome:
+        case = evaluate_situations.Case(expected, lang, "text")
+        return evaluate_situations.Outcome(case, answered, lang, "")
+
+    outcomes = [
+        outcome("uk", "sextortion", "sextortion"),
+        outcome("uk", "sextortion", "not_sure"),
+        outcome("cs", "grooming", "grooming"),
+    ]
+
+    result = evaluate_situations.figures(outcomes, [])
+
+    assert (result["accuracy_uk"], result["accuracy_cs"]) == (0.5, 1.0)
+    failures = evaluate_situations.check_floors(result, parse_ms=1.0)
+    assert "accuracy_uk 0.500 < 0.95" in failures
