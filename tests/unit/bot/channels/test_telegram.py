@@ -306,7 +306,7 @@ async def test_a_ukrainian_or_russian_phone_gets_the_notice_in_ukrainian(
 
     [message] = agent.messages
     assert message.metadata == {"language_hint": "uk"}
-    notice = bot_api.calls("/sendMessage")[0].body["text"]
+    notice = bot_api.calls("/sendMessage")[1].body["text"]
     assert notice == PrivacyNotice.from_dataset().texts["uk"]
 
 
