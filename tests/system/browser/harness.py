@@ -20,6 +20,7 @@ from urllib.parse import urlsplit
 
 from playwright.sync_api import Browser, BrowserContext, Page, Route, expect
 
+from referrals import load_dataset
 from tests.support import ROOT
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -40,6 +41,10 @@ SERVER_START_SECONDS = 240
 # Screenshots at 360 px, kept as test artefacts (results/ is not in git).
 SCREENSHOTS = ROOT / "results" / "webchat"
 
+# The page's own Czech words (the page follows a cs-CZ browser).
+PAGE_WORDS = {key: text["cs"] for key, text in load_dataset().webchat.items()}
+ASSISTANT = PAGE_WORDS["assistant"]  # the speaker label of a bot bubble
+DELETED = PAGE_WORDS["deleted"]
 DISCLOSURE = "nekdo me vydira ze posle moje nahe fotky vsem ve tride"
 HELPLINE = "116 111"
 INJECTION = "<img src=x onerror=alert(1)>"

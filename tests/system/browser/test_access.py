@@ -14,6 +14,8 @@ from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 from referrals import load_dataset
 from tests.system.browser.harness import (
+    ASSISTANT,
+    DELETED,
     DESKTOP,
     DISCLOSURE,
     NEUTRAL_SITE,
@@ -85,7 +87,7 @@ def test_axe_finds_nothing_serious_on_any_screen(
     page.click("#delete")
     found["delete, asked to confirm"] = screen(page, "delete-confirm")
     page.click("#delete-yes")
-    expect(page.locator("#status")).to_have_text("Konverzace je smazaná.")
+    expect(page.locator("#status")).to_have_text(DELETED)
     found["after delete"] = screen(page, "after-delete")
 
     assert found == {screen_name: [] for screen_name in found}
@@ -157,7 +159,7 @@ def test_the_whole_path_works_by_keyboard_with_visible_focus(
         page.keyboard.press("Enter")
         assert focus_ring(page)["id"] == "delete-yes" and focus_ring(page)["visible"]
         page.keyboard.press("Enter")
-        expect(page.locator("#status")).to_have_text("Konverzace je smazaná.")
+        expect(page.locator("#status")).to_have_text(DELETED)
         expect(page.locator("#log > *")).to_have_count(0)
 
         # Quick exit.
@@ -197,10 +199,11 @@ def test_new_messages_are_announced_once_without_the_whole_log(
     assert new[0] == typing
     assert (
         new[1]
-        == "Poradce: "
+        == f"{ASSISTANT} "
         + page.locator("#log .message.bot").last.locator("span").last.inner_text()
     )
-    assert all(DISCLOSURE not in line and "Ty:" not in line for line in announced)
+    you = DATASET.webchat["you"]["cs"]
+    assert all(DISCLOSURE not in line and you not in line for line in announced)
     # The log's labels change language; nothing is announced again.
     page.locator('#languages button[lang="en"]').click()
     assert page.locator("#announcer > p").all_inner_texts() == announced

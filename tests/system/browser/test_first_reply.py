@@ -16,6 +16,7 @@ from playwright.sync_api import Page, WebSocketRoute, expect
 
 from referrals import load_dataset
 from tests.system.browser.harness import (
+    ASSISTANT,
     DISCLOSURE,
     RECORD_DIALLING,
     REPLY_SECONDS,
@@ -106,8 +107,8 @@ def test_the_first_reply_leaves_the_law_for_when_it_is_asked_for(
         timeout=REPLY_SECONDS
     )
     law, again = reply_bubbles(page)[len(first_reply) :]
-    assert law.startswith(f"Poradce: {FACTS_HEADING}")
-    assert again == f"Poradce: {SAFETY_QUESTION}"  # still asked, still answerable
+    assert law.startswith(f"{ASSISTANT} {FACTS_HEADING}")
+    assert again == f"{ASSISTANT} {SAFETY_QUESTION}"  # still asked, still answerable
     screenshot(page, "360px-the-law")
 
 

@@ -25,6 +25,8 @@ from playwright.sync_api import (
 from referrals import load_dataset
 from referrals.schema import LANGUAGES
 from tests.system.browser.harness import (
+    ASSISTANT,
+    DELETED,
     DISCLOSURE,
     HELPLINE,
     INJECTION,
@@ -100,7 +102,7 @@ def test_bot_text_is_shown_as_text_and_links_open_safely(
     sockets[0].send("42" + json.dumps(["bot_uttered", message]))
 
     bubble = page.locator("#log .message.bot").last
-    expect(bubble).to_have_text(f"Poradce: {message['text']}")
+    expect(bubble).to_have_text(f"{ASSISTANT} {message['text']}")
     assert page.locator("#log b, #log i, #log script").count() == 0
     link = bubble.locator("a")
     expect(link).to_have_count(1)
@@ -205,7 +207,7 @@ def test_delete_erases_the_conversation_on_the_server_and_on_the_page(
     page.click("#delete")
     page.click("#delete-yes")
 
-    expect(page.locator("#status")).to_have_text("Konverzace je smazaná.")
+    expect(page.locator("#status")).to_have_text(DELETED)
     expect(page.locator("#log > *")).to_have_count(0)
     assert conversation not in webchat_server.stored_events()
 
