@@ -70,3 +70,30 @@ def test_not_safe_answer_gets_emergency_numbers(stack):
     replies = say(stack, sender, "ne")
 
     assert "112" in replies[0]["text"] and "158" in replies[0]["text"]
+
+
+def test_the_first_reply_carries_its_helplines_for_call_buttons(stack):
+    replies = say(stack, f"child-{uuid.uuid4()}", "nekdo me vydira s mejma fotkama")
+
+    first = replies[0]
+    helplines = first["custom"]["helplines"]
+    assert [h["dial"] for h in helplines][:2] == ["116111", "158"]
+    assert all(h["number"] in first["text"] for h in helplines)  # old clients too
+    assert all("custom" not in reply for reply in replies[1:])
+
+
+def test_the_law_comes_when_the_child_asks_for_it(stack):
+    from referrals import load_dataset
+
+    dataset = load_dataset()
+    heading = dataset.template("facts_heading", "cs")
+    sender = f"child-{uuid.uuid4()}"
+    first = say(stack, sender, "nekdo me vydira s fotkama")
+    assert not any(heading in reply["text"] for reply in first)
+    law_button = first[-1]["buttons"][-1]["title"]
+    assert law_button == dataset.buttons("ask_law", "cs")[0]
+
+    replies = say(stack, sender, law_button)
+
+    assert replies[0]["text"].startswith(heading)
+    assert replies[-1]["text"] == dataset.template("safety_question", "cs")
