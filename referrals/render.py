@@ -6,6 +6,7 @@ rasa_sdk's dispatcher, the guard (`bot/guard/`) sends them itself when Rasa cann
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field, replace
 from typing import Any, Dict, List, Optional, Protocol, Text, Tuple
 
@@ -117,6 +118,18 @@ def call_buttons(
             )
         )
     return tuple(buttons)
+
+
+def text_reply(dataset: ReferralDataset, text: Text, lang: Text) -> Reply:
+    """A bubble of `text` with a call button for each helpline it names, in the
+    order the text names them (for texts that are not a situation's)."""
+    found = []
+    for helpline_id, helpline in dataset.helplines.items():
+        match = re.search(rf"(?<!\d){re.escape(helpline.number)}(?!\d)", text)
+        if match:
+            found.append((match.start(), helpline_id))
+    ids = [helpline_id for _, helpline_id in sorted(found)]
+    return Reply(text, helplines=call_buttons(dataset, ids, lang))
 
 
 def helpline_lines(dataset: ReferralDataset, ids: List[Text], lang: Text) -> Text:

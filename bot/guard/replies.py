@@ -18,7 +18,7 @@ from typing import Any, Dict, List, Mapping, Optional
 
 from bot.nlu.detection import detect_language
 from referrals import load_dataset
-from referrals.render import situation_replies
+from referrals.render import situation_replies, text_reply
 from referrals.schema import LANGUAGES
 from referrals.text import first_language
 
@@ -48,8 +48,13 @@ class SafetyReplies:
         dataset = load_dataset()
 
         def template(template_id: str) -> Dict[str, List[Message]]:
+            # With a call button for each helpline the text names.
             return {
-                lang: [{"text": dataset.template(template_id, lang)}]
+                lang: [
+                    text_reply(
+                        dataset, dataset.template(template_id, lang), lang
+                    ).message()
+                ]
                 for lang in LANGUAGES
             }
 

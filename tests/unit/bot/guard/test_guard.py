@@ -201,7 +201,7 @@ async def test_a_ukrainian_child_over_the_limit_is_answered_in_ukrainian(
 async def test_an_empty_message_is_answered_in_the_channel_language(
     safety_replies: SafetyReplies,
 ) -> None:
-    output = CollectingOutputChannel()
+    output = OneObjectPerBubbleOutput()
     message = UserMessage(
         "  ", output, "child-1", input_channel="rest", metadata={"language_hint": "uk"}
     )
