@@ -403,11 +403,16 @@ def test_a_ukrainian_browser_gets_the_chat_in_ukrainian(
 # -- the widget on another site ----------------------------------------------------
 
 
+def open_chat_label(lang: str) -> str:
+    return load_dataset().webchat["open_chat"][lang]
+
+
 def test_the_widget_chats_from_another_site_and_quick_exit_leaves_that_site(
     page: Page, webchat_server: WebChatServer, embedding_site: EmbeddingSite
 ) -> None:
+    # The site is in English, the browser in Czech: the child's language wins.
     page.goto(f"{embedding_site.url}/help.html")
-    page.get_by_role("button", name="Support chat").click()
+    page.get_by_role("button", name=open_chat_label("cs")).click()
     chat = page.frame_locator("iframe")
     chat.locator("#message").fill(DISCLOSURE)
     chat.locator("#message").press("Enter")
@@ -422,7 +427,26 @@ def test_escape_twice_on_the_embedding_site_leaves_it(
     page: Page, webchat_server: WebChatServer, embedding_site: EmbeddingSite
 ) -> None:
     page.goto(f"{embedding_site.url}/help.html")
-    page.get_by_role("button", name="Support chat").wait_for()
+    page.get_by_role("button", name=open_chat_label("cs")).wait_for()
     page.keyboard.press("Escape")
     page.keyboard.press("Escape")
     page.wait_for_url(f"{NEUTRAL_SITE}**")
+
+
+@pytest.mark.parametrize("locale,lang", [("uk-UA", "uk"), ("de-DE", "en")])
+def test_the_widget_follows_the_browser_then_the_embedding_site(
+    browser: Browser,
+    webchat_server: WebChatServer,
+    embedding_site: EmbeddingSite,
+    locale: str,
+    lang: str,
+) -> None:
+    context = new_context(browser, locale=locale)
+    page = context.new_page()
+    try:
+        page.goto(f"{embedding_site.url}/help.html")
+        page.get_by_role("button", name=open_chat_label(lang)).click()
+        frame = page.frame_locator("iframe")
+        expect(frame.locator("html")).to_have_attribute("lang", lang)
+    finally:
+        context.close()

@@ -24,7 +24,7 @@ from tests.support import ROOT
 from tests.support.servers import serving_app
 
 HOOKS = {hooks._before_start, hooks._after_start, hooks._before_stop}
-NOTICE = PrivacyNotice({"cs": "oznámení", "en": "notice"})
+NOTICE = PrivacyNotice({"cs": "oznámení", "en": "notice", "uk": "повідомлення"})
 
 
 def configured_channel_classes() -> List[str]:
