@@ -9,6 +9,7 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.language import reply_language
+from actions.statistics import count_reply
 from referrals import load_dataset
 from referrals.render import Reply, send_all, situation_replies
 
@@ -62,7 +63,9 @@ class ActionReferToHelp(Action):
         intent = tracker.latest_message.get("intent", {}).get("name")
         situation_id = load_dataset().situation_id_for_intent(intent) or NOT_SURE
         buttons = "main_situations" if situation_id == NOT_SURE else None
-        return refer(dispatcher, situation_id, reply_language(tracker), buttons)
+        lang = reply_language(tracker)
+        count_reply(tracker, situation_id, lang)
+        return refer(dispatcher, situation_id, lang, buttons)
 
 
 class ActionNotSure(Action):
@@ -92,4 +95,6 @@ class ActionSafetyNet(Action):
         tracker: Tracker,
         domain: Dict[Text, Any],
     ) -> List[EventType]:
-        return refer(dispatcher, SAFETY_NET, reply_language(tracker), "main_situations")
+        lang = reply_language(tracker)
+        count_reply(tracker, SAFETY_NET, lang)
+        return refer(dispatcher, SAFETY_NET, lang, "main_situations")
