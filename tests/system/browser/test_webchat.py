@@ -22,6 +22,7 @@ from playwright.sync_api import (
     expect,
 )
 
+from referrals import load_dataset
 from tests.system.browser.harness import (
     AXE,
     NEUTRAL_SITE,
@@ -238,7 +239,9 @@ def test_delete_erases_the_conversation_on_the_server_and_on_the_page(
     page.click("#delete")
     page.click("#delete-yes")
 
-    expect(page.locator("#status")).to_have_text("Konverzace je smazaná.")
+    deleted = load_dataset().webchat["deleted"]["cs"]  # the counts stay: it says so
+    assert deleted.startswith("Konverzace je smazaná.") and "anonymní" in deleted
+    expect(page.locator("#status")).to_have_text(deleted)
     expect(page.locator("#log > *")).to_have_count(0)
     assert conversation not in webchat_server.stored_events()
 
