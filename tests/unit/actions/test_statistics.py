@@ -186,3 +186,26 @@ async def test_an_unbound_recorder_leaves_the_replies_as_they_were(
     assert {"event": "slot", "name": "situation", "value": "sextortion"} in [
         {k: e[k] for k in ("event", "name", "value")} for e in events
     ]
+
+
+def test_the_action_server_counts_only_with_an_endpoints_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    from actions.server import count_statistics
+
+    monkeypatch.setattr(actions.statistics, "RECORDER", CountRecorder())
+    endpoints = tmp_path / "endpoints.yml"
+    endpoints.write_text(
+        "tracker_store:\n  type: sql\n  dialect: sqlite\n"
+        f"  db: {tmp_path / 'tracker.db'}\n"
+    )
+    with caplog.at_level("INFO"):
+        count_statistics(None)
+        assert not actions.statistics.RECORDER.bound
+        count_statistics(tmp_path / "missing.yml")
+        assert not actions.statistics.RECORDER.bound
+        count_statistics(endpoints)
+    assert actions.statistics.RECORDER.bound
+    actions.statistics.RECORDER.close()
+    assert "Referral statistics: off (no --endpoints)." in caplog.text
+    assert "counted in the tracker store's database" in caplog.text
