@@ -11,10 +11,14 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.language import reply_language
 from actions.statistics import count_reply
 from referrals import load_dataset
-from referrals.render import Reply, send_all, situation_replies
+from referrals.render import Reply, facts_reply, send_all, situation_replies
 
 NOT_SURE = "not_sure"
 SAFETY_NET = "safety_net"
+# Asked for the law with no situation (or one without facts): the rights answer.
+GENERAL_RIGHTS = "ask_rights"
+LAW_BUTTONS = "ask_law"
+MORE_TOPICS = "more_topics"
 
 # The question each follow-up asks, as (template id, button set id).
 FOLLOW_UP_QUESTIONS = {
@@ -45,18 +49,26 @@ def refer(
             )
         )
     follow_up = dataset.situations[situation_id].follow_up
-    if follow_up in FOLLOW_UP_QUESTIONS:
-        template_id, button_set = FOLLOW_UP_QUESTIONS[follow_up]
-        replies.append(
-            Reply(
-                dataset.template(template_id, lang), dataset.buttons(button_set, lang)
-            )
-        )
+    replies.extend(follow_up_question(follow_up, lang))
+    if dataset.facts_wait_to_be_asked(situation_id):
+        # On the last bubble: Messenger shows the quick replies of the last only.
+        replies[-1] = replies[-1].with_buttons(dataset.buttons(LAW_BUTTONS, lang))
     send_all(dispatcher, replies)
     return [
         SlotSet("language", lang),
         SlotSet("situation", situation_id),
         SlotSet("pending_question", follow_up),
+    ]
+
+
+def follow_up_question(follow_up: Optional[Text], lang: Text) -> List[Reply]:
+    """The bubble that asks the follow-up question, or none."""
+    if follow_up not in FOLLOW_UP_QUESTIONS:
+        return []
+    dataset = load_dataset()
+    template_id, button_set = FOLLOW_UP_QUESTIONS[follow_up]
+    return [
+        Reply(dataset.template(template_id, lang), dataset.buttons(button_set, lang))
     ]
 
 
@@ -80,6 +92,36 @@ class ActionReferToHelp(Action):
         lang = reply_language(tracker)
         count_reply(tracker, situation_id, lang)
         return refer(dispatcher, situation_id, lang, buttons, also_pictures)
+
+
+class ActionExplainLaw(Action):
+    """ "What does the law say?": the legal facts of the situation in the
+    `situation` slot, then the question still pending (are you safe?), if any.
+    With no situation, or one without facts, the general rights answer."""
+
+    def name(self) -> Text:
+        return "action_explain_law"
+
+    async def run(
+        self,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: Dict[Text, Any],
+    ) -> List[EventType]:
+        lang = reply_language(tracker)
+        dataset = load_dataset()
+        situation_id = tracker.get_slot("situation")
+        situation = dataset.situations.get(situation_id) if situation_id else None
+        if situation is None or not situation.facts:
+            return refer(dispatcher, GENERAL_RIGHTS, lang)
+        pending = tracker.get_slot("pending_question")
+        replies = follow_up_question(pending, lang)
+        facts = facts_reply(dataset, situation_id, lang)
+        if not replies:
+            facts = facts.with_buttons(dataset.buttons(MORE_TOPICS, lang))
+        replies.insert(0, facts)
+        send_all(dispatcher, replies)
+        return [SlotSet("language", lang)]
 
 
 class ActionNotSure(Action):

@@ -28,6 +28,7 @@ SNAKE_CASE = re.compile(ID_PATTERN)
 # Situations, templates and button sets the code uses by name (actions/ and the
 # guard); tests/unit/referrals/test_required_records.py derives them from the code.
 REQUIRED_SITUATIONS = (
+    "ask_rights",
     "ask_compensation",
     "check_compensation",
     "sextortion",
@@ -47,6 +48,7 @@ REQUIRED_TEMPLATES = (
     "helpline_line",
     "steps_heading",
     "facts_heading",
+    "call_button",
     "safety_question",
     "compensation_offer",
     "glad_safe",
@@ -78,6 +80,7 @@ REQUIRED_BUTTON_SETS = (
     "main_situations",
     "yes_no",
     "more_topics",
+    "ask_law",
     "picture_situations",
     "compensation_crime_kinds",
     "compensation_injuries",
@@ -87,6 +90,7 @@ REQUIRED_BUTTON_SETS = (
 # The placeholders a template may use, where the actions fill them from data.
 TEMPLATE_FIELDS: Dict[str, Set[str]] = {
     "helpline_line": {"number", "name", "description"},
+    "call_button": {"number"},
     # actions/compensation/actions.py: amounts written by referrals.format_czk
     "compensation_result_therapy": {"maximum"},
     "compensation_result_therapy_depends": set(),

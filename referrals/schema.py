@@ -9,7 +9,16 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Dict, List, Literal, Optional, Union
 
-from pydantic import BaseModel, Extra, Field, conint, constr, root_validator, validator
+from pydantic import (
+    BaseModel,
+    Extra,
+    Field,
+    StrictBool,
+    conint,
+    constr,
+    root_validator,
+    validator,
+)
 
 # Czech, English, Ukrainian: every text of the dataset exists in each of them.
 Language = Literal["cs", "en", "uk"]
@@ -127,6 +136,8 @@ class Situation(Sourced):
     """What the assistant answers to one situation: helplines first, in order.
 
     `source` and `quote` are for the opener and the steps; each fact has its own.
+    `facts` are sent in the first reply only when `facts_are_the_answer` (the
+    question was itself legal); otherwise when the child asks for them.
     `question`, when given, is asked in a last bubble of its own, under which the
     `buttons` go (e.g. "which of these is it?").
     """
@@ -137,6 +148,7 @@ class Situation(Sourced):
     text: LocalizedText
     steps: LocalizedList = LocalizedList()
     facts: List[NonEmptyText] = []
+    facts_are_the_answer: StrictBool = False
     follow_up: Optional[FollowUp] = None
     question: Optional[LocalizedText] = None
     buttons: Optional[NonEmptyText] = None
@@ -211,6 +223,11 @@ class ReferralDataset(Record):
 
     def template(self, template_id: str, lang: str) -> str:
         return self.templates[template_id][lang]
+
+    def facts_wait_to_be_asked(self, situation_id: str) -> bool:
+        """The situation has legal facts that its first reply leaves out."""
+        situation = self.situations[situation_id]
+        return bool(situation.facts) and not situation.facts_are_the_answer
 
     def buttons(self, button_set_id: str, lang: str) -> List[str]:
         return [button.title[lang] for button in self.button_sets[button_set_id]]

@@ -7,12 +7,14 @@ Differences from Rasa's stock channel:
 - replies go to the Graph API with aiohttp (the `fbmessenger` client is blocking);
 - buttons become quick replies; quick-reply payloads and postbacks are handled as
   plain text, sanitised like typed text, so `/intent` injection is impossible;
+- a bubble that names helplines (`call_buttons`) is a button template with one
+  call button (`phone_number`) per helpline, three to a template;
 - every messaging event of a batch is handled (the stock channel stops at the first);
   echoes, deliveries and reads are ignored; nothing from the event but the text and
   the sender id reaches Rasa;
 - every message goes through the channel guard (`guard_on_new_message`: pseudonymous
   sender id, rate limit, safety net) and the first reply of a conversation is
-  preceded by the privacy notice (`privacy_notice`).
+  followed by the privacy notice (`privacy_notice`).
 """
 
 from __future__ import annotations
@@ -21,17 +23,28 @@ import hashlib
 import hmac
 import logging
 from dataclasses import dataclass
-from typing import Any, Awaitable, Callable, Dict, Iterator, List, Mapping, Optional
+from typing import (
+    Any,
+    Awaitable,
+    Callable,
+    Dict,
+    Iterator,
+    List,
+    Mapping,
+    Optional,
+    Sequence,
+)
 
 from rasa.core.channels.channel import UserMessage
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from bot.channels.call_buttons import CallButton, split_message
 from bot.channels.outbound import JsonApiClient, PlatformApiError, split_text
 from bot.channels.platform import PlatformInput
 from bot.channels.settings import MessengerSettings
-from bot.guard.privacy_notice import NoticeFirstOutput, PrivacyNotice
+from bot.guard.privacy_notice import NoticeAfterFirstReplyOutput, PrivacyNotice
 from bot.guard.sanitize import sanitize_user_text
 from bot.guard.turn import guard_on_new_message
 from bot.server.hooks import register_server_hooks
@@ -47,6 +60,13 @@ MESSAGE_MAX_CHARS = 2000
 QUICK_REPLIES_MAX = 13
 QUICK_REPLY_TITLE_MAX_CHARS = 20
 QUICK_REPLY_PAYLOAD_MAX_CHARS = 1000
+# Button template: text of at most 640 characters, 1 to 3 buttons of at most 20.
+TEMPLATE_TEXT_MAX_CHARS = 640
+TEMPLATE_BUTTONS_MAX = 3
+BUTTON_TITLE_MAX_CHARS = 20
+# A call button's payload must be "+", a country calling code and the number; the
+# helplines are Czech numbers (`dial` holds their digits).
+CALL_COUNTRY_CODE = "+420"
 
 
 def valid_signature(app_secret: str, body: bytes, header: Optional[str]) -> bool:
@@ -58,11 +78,49 @@ def valid_signature(app_secret: str, body: bytes, header: Optional[str]) -> bool
     return hmac.compare_digest(expected.encode("ascii"), given.encode("utf-8"))
 
 
-def short_title(title: str) -> str:
-    """At most 20 characters, visibly cut ("…") when longer."""
-    if len(title) <= QUICK_REPLY_TITLE_MAX_CHARS:
+def short_title(title: str, limit: int = QUICK_REPLY_TITLE_MAX_CHARS) -> str:
+    """At most `limit` characters, visibly cut ("…") when longer."""
+    if len(title) <= limit:
         return title
-    return title[: QUICK_REPLY_TITLE_MAX_CHARS - 1].rstrip() + "…"
+    return title[: limit - 1].rstrip() + "…"
+
+
+def call_button(helpline: CallButton) -> Dict[str, str]:
+    """Messenger's call button: one tap dials the helpline."""
+    return {
+        "type": "phone_number",
+        "title": short_title(helpline.label, BUTTON_TITLE_MAX_CHARS),
+        "payload": CALL_COUNTRY_CODE + helpline.dial,
+    }
+
+
+def call_templates(text: str, helplines: Sequence[CallButton]) -> List[Dict[str, Any]]:
+    """Button templates with a call button per helpline, three to a template.
+
+    The first carries the bubble's text when it fits; otherwise (and for a
+    fourth helpline on) the text is the numbers and names of its helplines, and
+    the bubble's text goes before it as plain messages (`leading_text`).
+    """
+    templates = []
+    for start in range(0, len(helplines), TEMPLATE_BUTTONS_MAX):
+        chunk = helplines[start : start + TEMPLATE_BUTTONS_MAX]
+        if start == 0 and len(text) <= TEMPLATE_TEXT_MAX_CHARS:
+            template_text = text
+        else:
+            template_text = "\n".join(f"{h.number} – {h.name}" for h in chunk)
+        templates.append(
+            {
+                "attachment": {
+                    "type": "template",
+                    "payload": {
+                        "template_type": "button",
+                        "text": template_text[:TEMPLATE_TEXT_MAX_CHARS],
+                        "buttons": [call_button(h) for h in chunk],
+                    },
+                }
+            }
+        )
+    return templates
 
 
 def quick_replies(buttons: List[Dict[str, Any]]) -> List[Dict[str, str]]:
@@ -83,7 +141,7 @@ def quick_replies(buttons: List[Dict[str, Any]]) -> List[Dict[str, str]]:
     return replies
 
 
-class MessengerOutput(NoticeFirstOutput):
+class MessengerOutput(NoticeAfterFirstReplyOutput):
     """Sends replies with the Send API; a failed send is logged, not raised."""
 
     @classmethod
@@ -114,6 +172,27 @@ class MessengerOutput(NoticeFirstOutput):
             await self._client.post(url, "me/messages", payload)
         except PlatformApiError as error:
             logger.warning("Messenger reply not delivered (%s).", error)
+
+    async def send_bubble(self, recipient_id: str, message: Dict[str, Any]) -> None:
+        """A bubble that names helplines: its text with a call button for each."""
+        rest, helplines = split_message(message)
+        text = str(rest.get("text") or "")
+        if not helplines or not text:
+            await super().send_bubble(recipient_id, rest)
+            return
+        if len(text) > TEMPLATE_TEXT_MAX_CHARS:
+            for part in split_text(text, MESSAGE_MAX_CHARS):
+                await self._send(recipient_id, {"text": part})
+        *templates, last = call_templates(text, helplines)
+        for template in templates:
+            await self._send(recipient_id, template)
+        buttons = rest.get("quick_replies") or rest.get("buttons")
+        if buttons:
+            # Quick replies show under the last message only.
+            last = {**last, "quick_replies": quick_replies(buttons)}
+        await self._send(recipient_id, last)
+        if rest.get("custom"):
+            await self.send_custom_json(recipient_id, rest["custom"])
 
     async def send_text_message(
         self, recipient_id: str, text: str, **kwargs: Any

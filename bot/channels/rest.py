@@ -7,6 +7,12 @@ Same paths and reply format as Rasa's `RestInput`:
     POST /webhooks/rest/webhook   {"sender": "...", "message": "..."}
                                   -> [{"recipient_id": "...", "text": "..."}, ...]
 
+A bubble that names helplines also carries them in the same object, for clients
+that show call buttons (`bot.channels.call_buttons`):
+
+    {"recipient_id": "...", "text": "... 116 111 ...", "buttons": [...],
+     "custom": {"helplines": [{"id", "number", "dial", "name", "label"}, ...]}}
+
 Differences: every message goes through `guard_on_new_message` (sanitised text,
 pseudonymous sender id, rate limit, safety net); metadata sent by the client is
 ignored, so a client cannot smuggle values only the server may set; a request
@@ -19,7 +25,7 @@ Like every channel here, the blueprint carries the server's start-up hooks
 from __future__ import annotations
 
 import json
-from typing import Any, Awaitable, Callable, Optional, Text, Tuple
+from typing import Any, Awaitable, Callable, Dict, Optional, Text, Tuple
 
 from rasa.core.channels.channel import (
     CollectingOutputChannel,
@@ -83,6 +89,24 @@ def parse_webhook_request(
     return sender, message
 
 
+class OneObjectPerBubbleOutput(CollectingOutputChannel):
+    """Rasa's collecting channel, except that a bubble's `custom` (its helplines)
+    stays in the bubble's object instead of becoming an object of its own."""
+
+    async def send_response(self, recipient_id: Text, message: Dict[Text, Any]) -> None:
+        if not message.get("custom") or not message.get("text"):
+            await super().send_response(recipient_id, message)
+            return
+        await self._persist_message(
+            self._message(
+                recipient_id,
+                text=message.get("text"),
+                buttons=message.get("buttons") or message.get("quick_replies"),
+                custom=message.get("custom"),
+            )
+        )
+
+
 class SafeRestInput(InputChannel):
     """Rasa's REST channel, at the same path `/webhooks/rest/webhook`."""
 
@@ -121,7 +145,7 @@ class SafeRestInput(InputChannel):
                 )
             except RequestError as error:
                 return response.json({"error": error.message}, status=error.status)
-            collector = CollectingOutputChannel()
+            collector = OneObjectPerBubbleOutput()
             await guarded(
                 UserMessage(text, collector, sender, input_channel=self.name())
             )

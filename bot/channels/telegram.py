@@ -11,9 +11,12 @@ Differences from Rasa's stock channel:
   `{"language_hint": "cs"|"en"|"uk"}` metadata (uk also for ru and be, cs for sk,
   en for every other code); nothing else from the update is passed on;
 - buttons are inline keyboards whose callback data is the button's plain text;
+- a bubble that names helplines (`call_buttons`) has each number in bold: Telegram
+  has no call button (inline buttons open only http(s) and tg:// links), and its
+  apps link the phone numbers they recognise in text;
 - every message goes through the channel guard (`guard_on_new_message`: pseudonymous
-  sender id, rate limit, safety net) and the first reply of a conversation is
-  preceded by the privacy notice (`privacy_notice`).
+  sender id, rate limit, safety net) and the first reply message of a conversation
+  is followed by the privacy notice (`privacy_notice`).
 """
 
 from __future__ import annotations
@@ -32,10 +35,11 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from bot.channels.call_buttons import number_entities, split_message
 from bot.channels.outbound import JsonApiClient, PlatformApiError, split_text
 from bot.channels.platform import PlatformInput
 from bot.channels.settings import MissingSettings, TelegramSettings
-from bot.guard.privacy_notice import NoticeFirstOutput, PrivacyNotice
+from bot.guard.privacy_notice import NoticeAfterFirstReplyOutput, PrivacyNotice
 from bot.guard.sanitize import sanitize_user_text
 from bot.guard.turn import guard_on_new_message
 from bot.server.hooks import register_server_hooks
@@ -105,7 +109,7 @@ def inline_keyboard(buttons: Sequence[Dict[str, Any]]) -> Dict[str, Any]:
     return {"inline_keyboard": rows}
 
 
-class TelegramOutput(NoticeFirstOutput):
+class TelegramOutput(NoticeAfterFirstReplyOutput):
     """Sends replies with the Bot API; a send that fails is logged, not raised,
     so the rest of the turn (and its tracker) is not lost."""
 
@@ -122,6 +126,25 @@ class TelegramOutput(NoticeFirstOutput):
             await self.api.call("sendMessage", payload)
         except PlatformApiError as error:
             logger.warning("Telegram reply not delivered (%s).", error)
+
+    async def send_bubble(self, recipient_id: str, message: Dict[str, Any]) -> None:
+        """A bubble that names helplines: one message, its numbers in bold."""
+        rest, helplines = split_message(message)
+        text = str(rest.get("text") or "")
+        if not helplines or not text or len(text) > MESSAGE_MAX_CHARS:
+            await super().send_bubble(recipient_id, rest)
+            return
+        payload: Dict[str, Any] = {
+            "chat_id": recipient_id,
+            "text": text,
+            "entities": number_entities(text, helplines),
+        }
+        buttons = rest.get("quick_replies") or rest.get("buttons")
+        if buttons:
+            payload["reply_markup"] = inline_keyboard(buttons)
+        await self._send(payload)
+        if rest.get("custom"):
+            await self.send_custom_json(recipient_id, rest["custom"])
 
     async def send_text_message(
         self, recipient_id: str, text: str, **kwargs: Any

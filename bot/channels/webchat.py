@@ -14,6 +14,9 @@ Differences from Rasa's stock `socketio` channel:
   page's language) becomes `{"language_hint": ...}`;
 - a `delete_conversation` event erases the conversation (its pseudonymised id) on
   the server and answers `conversation_deleted` with `{"ok": true|false}`;
+- a bubble is one socket event `{"text", "quick_replies", "custom": {"helplines"}}`
+  (the stock channel sends `custom` as an event of its own, after the text), so
+  the page shows the call links of the helplines under the bubble that names them;
 - engine.io sets no cookie;
 - GET `/webhooks/webchat/health` answers 200 with a loaded model, else 503.
 """
@@ -97,6 +100,29 @@ def language_hint(data: Dict[Text, Any]) -> Optional[Dict[Text, Any]]:
     return {"language_hint": lang} if lang in LANGUAGES else None
 
 
+class WebChatOutput(SocketIOOutput):
+    """One socket event per bubble: text, buttons and its helplines together."""
+
+    async def send_response(self, recipient_id: Text, message: Dict[Text, Any]) -> None:
+        text = message.get("text")
+        custom = message.get("custom")
+        if not custom or not isinstance(text, str) or not text:
+            await super().send_response(recipient_id, message)
+            return
+        event: Dict[Text, Any] = {"text": text, "custom": custom}
+        buttons = message.get("quick_replies") or message.get("buttons")
+        if buttons:
+            event["quick_replies"] = [
+                {
+                    "content_type": "text",
+                    "title": button.get("title"),
+                    "payload": button.get("payload"),
+                }
+                for button in buttons
+            ]
+        await self._send_message(recipient_id, event)
+
+
 class WebChatInput(SocketIOInput):
     """Rasa's socket.io channel made safe for a child's browser (see module doc)."""
 
@@ -162,6 +188,9 @@ class WebChatInput(SocketIOInput):
             # browser languages answered in one of them (sk -> cs, ru -> uk).
             "languages": list(LANGUAGES),
             "nearestLanguage": dict(NEAREST_LANGUAGE),
+            # The widget starts only on these sites (the server enforces them too:
+            # the page's frame-ancestors and engine.io's Origin check).
+            "allowedOrigins": list(self.cors_allowed_origins),
             "strings": ui_strings(),
         }
 
@@ -232,7 +261,7 @@ class WebChatInput(SocketIOInput):
             await guard(
                 UserMessage(
                     sanitize_user_text(data.get("message")),
-                    SocketIOOutput(sio, self.bot_message_evt),
+                    WebChatOutput(sio, self.bot_message_evt),
                     sender_id,
                     input_channel=self.name(),
                     metadata=language_hint(data),

@@ -3,8 +3,12 @@
 The notice is the referral situation `channel_privacy`: its text and its steps (how
 to delete the chat) as bullets, in one message.
 
-The rule: the first reply of a turn is preceded by the notice (a message of its own)
-when the conversation has no earlier bot message in the tracker store. That is the
+The rule: the notice (a message of its own) follows the first message of a turn's
+reply when the conversation has no earlier bot message in the tracker store. The
+first message a child receives is then the reply's first bubble, which names the
+helplines; the notice comes right after it rather than after the whole reply
+because a new Messenger message dismisses the quick replies of the one before
+("Are you safe right now?" Yes / No must stay the last). That is the
 first turn of a new conversation, and the first turn after the child deleted the
 conversation (the store then holds nothing). A turn in which the bot said nothing
 does not count, so the notice comes with the next reply. The store is asked under
@@ -75,7 +79,7 @@ class PrivacyNotice:
         user_text: str,
         language_hint: Optional[str] = None,
     ) -> Optional[str]:
-        """The notice to send before this turn's first reply, or None."""
+        """The notice to send after this turn's first reply message, or None."""
         if not await self.is_due(app, stored_sender_id(channel, sender_id)):
             return None
         return self.text_for(user_text, language_hint)
@@ -109,18 +113,22 @@ async def _has_bot_message(app: Any, stored_id: str) -> Optional[bool]:
     return any(isinstance(event, BotUttered) for event in tracker.events)
 
 
-class NoticeFirstOutput(OutputChannel):
-    """An output channel that sends a pending notice before its first message.
+class NoticeAfterFirstReplyOutput(OutputChannel):
+    """An output channel that sends a pending notice right after its first message.
 
     Channels make one instance per incoming message, so "first" means the first
-    reply of that turn.
+    message of that turn's reply. A channel renders one message in `send_bubble`
+    (by default Rasa's `send_response`).
     """
 
     def __init__(self, notice_text: Optional[str] = None) -> None:
         self._pending_notice = notice_text
 
+    async def send_bubble(self, recipient_id: str, message: Dict[str, Any]) -> None:
+        await super().send_response(recipient_id, message)
+
     async def send_response(self, recipient_id: str, message: Dict[str, Any]) -> None:
+        await self.send_bubble(recipient_id, message)
         if self._pending_notice:
             notice, self._pending_notice = self._pending_notice, None
             await self.send_text_message(recipient_id, notice)
-        await super().send_response(recipient_id, message)

@@ -5,8 +5,9 @@ from __future__ import annotations
 import asyncio
 from typing import Any, Awaitable, Callable, Dict, List, Optional
 
-from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
+from rasa.core.channels.channel import UserMessage
 
+from bot.channels.rest import OneObjectPerBubbleOutput
 from bot.guard.action_failures import watch_action_failures
 from bot.guard.rate_limit import SenderRateLimiter
 from bot.guard.replies import SafetyReplies
@@ -37,8 +38,8 @@ def make_guard(
 
 
 async def send(guard: ChannelGuard, text: Any, sender: str = "child-1") -> List[Dict]:
-    """What the user sees for one message through `guard`."""
-    output = CollectingOutputChannel()
+    """What a REST client sees for one message through `guard`."""
+    output = OneObjectPerBubbleOutput()
     await guard(UserMessage(text, output, sender, input_channel="rest"))
     return output.messages
 

@@ -91,13 +91,40 @@ BUTTONS = [
 ]
 
 
+def referral_messages(situation_id: str, language: str) -> List[Dict[str, Any]]:
+    """What Rasa hands a channel's `send_response` for the action server's answer
+    to `situation_id`: each bubble as `BotUttered.message()` makes it (text, then
+    the rest of the bot message's data, empty fields included)."""
+    from rasa_sdk.executor import CollectingDispatcher
+
+    from actions.referral import refer
+
+    dispatcher = CollectingDispatcher()
+    refer(dispatcher, situation_id, language)
+    messages = []
+    for response in dispatcher.messages:
+        data = {
+            "elements": response.get("elements") or None,
+            "quick_replies": response.get("quick_replies") or None,
+            "buttons": response.get("buttons") or None,
+            "attachment": response.get("attachment") or None,
+            "image": response.get("image") or None,
+            "custom": response.get("custom") or None,
+        }
+        messages.append({**BotUttered(response["text"], data).message()})
+    return messages
+
+
 class FakeAgent:
     """Stands in for Rasa's agent: records each message and answers it with one
-    referral text and two buttons, saving the turn in an in-memory tracker store
-    the way Rasa would."""
+    referral text and two buttons (or with `replies`, as Rasa hands them to the
+    channel), saving the turn in an in-memory tracker store the way Rasa would."""
 
-    def __init__(self, reply_text: str) -> None:
+    def __init__(
+        self, reply_text: str, replies: Optional[List[Dict[str, Any]]] = None
+    ) -> None:
         self.reply_text = reply_text
+        self.replies = replies
         self.messages: List[UserMessage] = []
         self.tracker_store: Optional[InMemoryTrackerStore] = None
 
@@ -111,8 +138,11 @@ class FakeAgent:
 
     async def handle_message(self, message: UserMessage) -> None:
         self.messages.append(message)
-        reply = {"text": self.reply_text, "buttons": copy.deepcopy(BUTTONS)}
-        await message.output_channel.send_response(message.sender_id, reply)
+        replies = self.replies or [
+            {"text": self.reply_text, "buttons": copy.deepcopy(BUTTONS)}
+        ]
+        for reply in copy.deepcopy(replies):
+            await message.output_channel.send_response(message.sender_id, reply)
         if self.tracker_store is not None:
             tracker = await self.tracker_store.get_or_create_tracker(message.sender_id)
             tracker.update(UserUttered(message.text))

@@ -211,9 +211,14 @@ async def test_both_channels_through_a_real_rasa_server(
     assert (
         await telegram_says(rasa_server, 1001, "nekdo me vydira s mymi fotkami") == 200
     )
-    texts = [call.body["text"] for call in bot_api.calls("/sendMessage")]
-    assert is_privacy_notice(texts[0], "cs")
-    assert any(HELPLINE in text for text in texts[1:]), texts
+    sent = [call.body for call in bot_api.calls("/sendMessage")]
+    texts = [body["text"] for body in sent]
+    # The first message names the helplines (each number bold); then the notice.
+    assert HELPLINE in texts[0] and "158" in texts[0], texts
+    assert {entity["type"] for entity in sent[0]["entities"]} == {"bold"}
+    assert is_privacy_notice(texts[1], "cs")
+    law = [row[0]["text"] for row in sent[-1]["reply_markup"]["inline_keyboard"]]
+    assert law[-1] == "Co říká zákon?"
     assert {call.body["chat_id"] for call in bot_api.calls("/sendMessage")} == {"1001"}
     latest = await latest_message(rasa_server, stored_id_of("telegram", 1001))
     assert latest["intent"]["name"] == "sextortion"  # the NLU's answer, not a fallback
@@ -269,5 +274,13 @@ async def test_both_channels_through_a_real_rasa_server(
     latest = await latest_message(rasa_server, stored_id_of("facebook", 2001))
     assert latest["intent"]["name"] == "sextortion"
     sent = [call.body["message"] for call in graph_api.calls("/me/messages")]
-    assert is_privacy_notice(sent[0]["text"], "en")
-    assert any(HELPLINE in message.get("text", "") for message in sent[1:]), sent
+    # The first message names the helplines and dials each in one tap.
+    template = sent[0]["attachment"]["payload"]
+    assert HELPLINE in template["text"], sent
+    assert {
+        "type": "phone_number",
+        "title": "Call 116 111",
+        "payload": "+420116111",
+    } in (template["buttons"])
+    assert is_privacy_notice(sent[1]["text"], "en")
+    assert sent[-1]["quick_replies"][-1]["title"] == "What's the law?"

@@ -2,7 +2,8 @@
  * The web chat page. Privacy rules this file keeps:
  * - nothing is stored in the browser: the session id lives in a variable only
  *   (no localStorage, sessionStorage, cookies or IndexedDB);
- * - every message is put on the page with textContent, never as HTML;
+ * - every message is put on the page with textContent, never as HTML, and every
+ *   call link is built with DOM calls from digits checked here again;
  * - quick exit (button, or Esc twice) clears the page and replaces it in the
  *   history with a neutral site, so Back does not come back here.
  */
@@ -12,6 +13,9 @@
   var ESC_WINDOW_MS = 1500;
   var LINK_PATTERN = /https?:\/\/[^\s<>"']+/g;
   var TRAILING_PUNCTUATION = /[.,;:!?)\]}'"»“”]+$/;
+  var DIAL_DIGITS = /^[0-9]{3,15}$/;
+  // Announced bubbles kept in the live region: older ones are removed quietly.
+  var ANNOUNCED_KEPT = 6;
 
   var config = JSON.parse(
     document.querySelector('meta[name="webchat-config"]').getAttribute("content")
@@ -23,12 +27,19 @@
   var socket = null;
   var exiting = false;
   var lastEscape = 0;
+  // True from sending a message until the first bubble of its reply arrives.
+  var awaitingReply = false;
+  // The first bubble of the latest reply, kept at the top of the view while the
+  // rest of the reply arrives (until the reader scrolls or writes again).
+  var replyFirst = null;
+  var reducedMotion = window.matchMedia("(prefers-reduced-motion: reduce)");
 
   var chat = document.querySelector(".chat");
   var log = document.getElementById("log");
   var input = document.getElementById("message");
   var typing = document.getElementById("typing");
   var status = document.getElementById("status");
+  var announcer = document.getElementById("announcer");
   var confirmBox = document.getElementById("delete-confirm");
 
   // The page's language for a locale code ("uk-UA" -> "uk"), or null. Languages
@@ -147,8 +158,41 @@
     parent.appendChild(document.createTextNode(text.slice(position)));
   }
 
+  // What scrolls: the conversation, or in a short view (style.css) the page.
+  function scroller() {
+    return getComputedStyle(chat).overflowY === "visible"
+      ? document.scrollingElement
+      : chat;
+  }
+
+  function scrollTo(element, top) {
+    element.scrollTo({ top: top, behavior: reducedMotion.matches ? "auto" : "smooth" });
+  }
+
   function showLatest() {
-    chat.scrollTop = chat.scrollHeight;
+    var element = scroller();
+    scrollTo(element, element.scrollHeight);
+  }
+
+  // The first bubble of a reply at the top of the view: a child on a small
+  // screen reads the opener and the helplines first, not the last question.
+  function showFromTop(bubble) {
+    var element = scroller();
+    var viewTop = element === chat
+      ? chat.getBoundingClientRect().top
+      : document.querySelector(".bar").getBoundingClientRect().bottom;
+    var offset = bubble.getBoundingClientRect().top - viewTop;
+    scrollTo(element, element.scrollTop + offset - 8);
+  }
+
+  // Screen readers hear each new bot bubble once, not the whole log again.
+  function announce(text) {
+    var line = document.createElement("p");
+    line.textContent = text;
+    announcer.appendChild(line);
+    while (announcer.childElementCount > ANNOUNCED_KEPT) {
+      announcer.removeChild(announcer.firstElementChild);
+    }
   }
 
   function addBubble(who, text) {
@@ -160,8 +204,28 @@
     else body.textContent = text;
     bubble.appendChild(body);
     log.appendChild(bubble);
-    showLatest();
     return bubble;
+  }
+
+  // One tel: link per helpline of the bubble (`custom.helplines`), dialling the
+  // dataset's digits; an entry without valid digits is left out.
+  function addCallLinks(helplines) {
+    var group = document.createElement("div");
+    group.className = "calls";
+    group.setAttribute("role", "group");
+    group.setAttribute("aria-label", t("call_label"));
+    helplines.forEach(function (helpline) {
+      if (!helpline || typeof helpline !== "object") return;
+      var dial = String(helpline.dial || "");
+      if (!DIAL_DIGITS.test(dial)) return;
+      var link = document.createElement("a");
+      link.className = "call";
+      link.href = "tel:" + dial;
+      link.textContent = String(helpline.label || helpline.number || dial);
+      if (helpline.name) link.title = String(helpline.name);
+      group.appendChild(link);
+    });
+    if (group.childElementCount) log.appendChild(group);
   }
 
   function addButtons(buttons) {
@@ -178,27 +242,46 @@
       button.textContent = title;
       button.addEventListener("click", function () {
         group.querySelectorAll("button").forEach(function (b) { b.disabled = true; });
+        // The tapped button is disabled now: keep the keyboard in the composer.
+        input.focus({ preventScroll: true });
         send(String(choice.payload || title), title);
       });
       group.appendChild(button);
     });
     log.appendChild(group);
-    showLatest();
   }
 
   function onBotMessage(message) {
     if (!message || typeof message !== "object") return;
-    typing.hidden = true;
-    if (typeof message.text === "string" && message.text) addBubble("bot", message.text);
+    var first = null;
+    if (typeof message.text === "string" && message.text) {
+      first = addBubble("bot", message.text);
+      announce(t("assistant") + " " + message.text);
+    }
+    var custom = message.custom;
+    if (custom && typeof custom === "object" && Array.isArray(custom.helplines)) {
+      addCallLinks(custom.helplines);
+    }
     var buttons = message.quick_replies || message.buttons;
     if (Array.isArray(buttons) && buttons.length) addButtons(buttons);
+    if (first && awaitingReply) {
+      awaitingReply = false;
+      typing.hidden = true;
+      replyFirst = first;
+    }
+    // Again after each bubble: the first one can reach the top only once the
+    // bubbles below it give the view room to scroll.
+    if (replyFirst) showFromTop(replyFirst);
   }
 
   function send(text, shown) {
     text = text.trim();
     if (!text || !socket) return;
     addBubble("user", shown || text);
+    awaitingReply = true;
+    replyFirst = null;
     typing.hidden = false;
+    announce(t("typing"));
     showLatest();
     var data = { message: text, session_id: sessionId, lang: language };
     socket.emit(config.userEvent, data);
@@ -208,8 +291,11 @@
 
   function clearConversation() {
     log.replaceChildren();
+    announcer.replaceChildren();
     input.value = "";
     typing.hidden = true;
+    awaitingReply = false;
+    replyFirst = null;
   }
 
   function quickExit() {
@@ -254,6 +340,13 @@
   }
 
   // -- wiring ---------------------------------------------------------------------
+
+  // A window less than 40 rem high (200 % zoom, large text): the page scrolls as
+  // a whole (style.css, .short-view).
+  function fitView() {
+    var rem = parseFloat(getComputedStyle(document.documentElement).fontSize) || 16;
+    document.body.classList.toggle("short-view", window.innerHeight < 40 * rem);
+  }
 
   function connect() {
     status.textContent = t("connecting");
@@ -302,6 +395,11 @@
     }
   });
 
+  window.addEventListener("resize", fitView);
+  ["wheel", "touchmove"].forEach(function (type) {
+    window.addEventListener(type, function () { replyFirst = null; }, { passive: true });
+  });
+  fitView();
   addLanguageButtons();
   applyLanguage();
   connect();

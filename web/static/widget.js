@@ -8,6 +8,11 @@
  * embedding page with a neutral site, so Back does not return to it. The widget
  * stores nothing in the browser. `data-exit-url` on the script tag may name
  * another neutral http(s) site.
+ *
+ * It starts only on a page of an origin configured for the chat
+ * (`cors_allowed_origins` in credentials.yml); elsewhere it adds nothing and says
+ * why in the console. The server refuses such a site anyway: the chat page may be
+ * framed only by those origins, and the socket accepts only them.
  */
 (function () {
   "use strict";
@@ -17,6 +22,13 @@
 
   var script = document.currentScript;
   if (!script || !CONFIG) return;
+  if ((CONFIG.allowedOrigins || []).indexOf(window.location.origin) < 0) {
+    window.console.warn(
+      "Support chat: " + window.location.origin + " is not an allowed origin " +
+      "of this chat (cors_allowed_origins); the widget is not shown."
+    );
+    return;
+  }
   var chatUrl = new URL("./", script.src);
   var chatOrigin = chatUrl.origin;
   var exitUrl = /^https?:\/\//.test(script.dataset.exitUrl || "")

@@ -27,8 +27,17 @@ def embedding_site() -> Iterator[EmbeddingSite]:
 
 
 @pytest.fixture(scope="session")
+def foreign_site() -> Iterator[EmbeddingSite]:
+    """A site on another port that is NOT among the chat's allowed origins."""
+    with EmbeddingSite(free_port()) as site:
+        yield site
+
+
+@pytest.fixture(scope="session")
 def webchat_server(
-    tmp_path_factory: pytest.TempPathFactory, embedding_site: EmbeddingSite
+    tmp_path_factory: pytest.TempPathFactory,
+    embedding_site: EmbeddingSite,
+    foreign_site: EmbeddingSite,
 ) -> Iterator[WebChatServer]:
     if model_for_tests() is None:
         pytest.skip("no trained model in models/: run `make model` first")
@@ -54,6 +63,7 @@ def webchat_server(
     ) as servers:
         server = WebChatServer(url=servers.url, tracker_db=servers.db)
         embedding_site.widget_url = server.widget_url
+        foreign_site.widget_url = server.widget_url
         yield server
 
 

@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import sqlite3
 import threading
+import time
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any, Dict
+from typing import Any, Dict, List
 from urllib.parse import urlsplit
 
-from playwright.sync_api import Browser, BrowserContext, Route
+from playwright.sync_api import Browser, BrowserContext, Page, Route, expect
 
 from tests.support import ROOT
 
@@ -34,7 +35,26 @@ AXE = ROOT / "web/node_modules/axe-core/axe.min.js"
 # Quick exit goes here (the channel's default exit_url); the test answers for it.
 NEUTRAL_SITE = "https://www.google.com/"
 PHONE = {"width": 360, "height": 740}
+DESKTOP = {"width": 1280, "height": 740}
 SERVER_START_SECONDS = 240
+# Screenshots at 360 px, kept as test artefacts (results/ is not in git).
+SCREENSHOTS = ROOT / "results" / "webchat"
+
+DISCLOSURE = "nekdo me vydira ze posle moje nahe fotky vsem ve tride"
+HELPLINE = "116 111"
+INJECTION = "<img src=x onerror=alert(1)>"
+REPLY_SECONDS = 30_000  # ms: the first turn of a fresh server loads the NLU
+# Records a tap on a tel: link instead of leaving for the phone's dialler (a
+# headless browser has none); a test reads `window.__dialled`.
+RECORD_DIALLING = """
+window.__dialled = [];
+document.addEventListener("click", function (event) {
+  var link = event.target.closest && event.target.closest("a[href^='tel:']");
+  if (!link) return;
+  window.__dialled.push(link.getAttribute("href"));
+  event.preventDefault();
+}, true);
+"""
 
 
 @dataclass
@@ -67,7 +87,8 @@ class WebChatServer:
 class EmbeddingSite:
     """A school's web site that embeds the widget: another origin on loopback (a
     page on a public name could not load a script from loopback: Chromium's
-    Private Network Access). GET /help.html is a page with the widget."""
+    Private Network Access). GET /help.html is a page with the widget,
+    /frame.html one that frames the chat page itself (no widget)."""
 
     def __init__(self, port: int) -> None:
         self.url = f"http://127.0.0.1:{port}"
@@ -76,8 +97,9 @@ class EmbeddingSite:
 
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self) -> None:
-                body = site.page().encode("utf-8")
-                self.send_response(200 if self.path == "/help.html" else 404)
+                pages = {"/help.html": site.page(), "/frame.html": site.frame_page()}
+                body = pages.get(self.path, "not found").encode("utf-8")
+                self.send_response(200 if self.path in pages else 404)
                 self.send_header("Content-Type", "text/html; charset=utf-8")
                 self.send_header("Content-Length", str(len(body)))
                 self.end_headers()
@@ -89,10 +111,17 @@ class EmbeddingSite:
         self._server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 
-    def page(self) -> str:
+    def page(self) -> str:  # the widget on a page of this site
         return (
             '<!doctype html><html lang="en"><title>School</title><h1>School</h1>'
             f'<script src="{self.widget_url}" defer></script>'
+        )
+
+    def frame_page(self) -> str:
+        chat_url = self.widget_url.rsplit("/", 1)[0] + "/"
+        return (
+            '<!doctype html><html lang="en"><title>School</title>'
+            f'<iframe title="chat" src="{chat_url}?embed=1"></iframe>'
         )
 
     def __enter__(self) -> "EmbeddingSite":
@@ -117,6 +146,78 @@ def answer_offline(route: Route) -> None:
 
 
 def new_context(browser: Browser, **options: object) -> BrowserContext:
-    context = browser.new_context(viewport=PHONE, **options)  # type: ignore[arg-type]
+    options = {"viewport": PHONE, **options}
+    context = browser.new_context(**options)  # type: ignore[arg-type]
     context.route("**/*", answer_offline)
     return context
+
+
+def screenshot(page: Page, name: str) -> None:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"))
+
+
+def open_chat(page: Page, server: WebChatServer) -> None:
+    page.goto(server.chat_url)
+    # The status line says "connecting" until the socket is open.
+    expect(page.locator("#status")).to_have_text("")
+
+
+def say(page: Page, text: str) -> None:
+    page.fill("#message", text)
+    page.keyboard.press("Enter")
+
+
+def bot_messages(page: Page) -> int:
+    return page.locator("#log .message.bot").count()
+
+
+def wait_for_reply_containing(page: Page, text: str) -> None:
+    reply = page.locator("#log .message.bot").filter(has_text=text).first
+    reply.wait_for(timeout=REPLY_SECONDS)
+
+
+def wait_for_more_replies(page: Page, than: int) -> None:
+    page.locator("#log .message.bot").nth(than).wait_for(timeout=REPLY_SECONDS)
+
+
+def wait_until_stored(server: WebChatServer, known: Dict[str, int]) -> str:
+    """The id of the one conversation stored since `known` was read."""
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        new = set(server.stored_events()) - set(known)
+        if new:
+            assert len(new) == 1, new
+            return new.pop()
+        time.sleep(0.2)
+    raise AssertionError("the conversation was never stored")
+
+
+def disclose(page: Page) -> None:
+    say(page, DISCLOSURE)
+    wait_for_reply_containing(page, HELPLINE)
+
+
+def wait_for_the_whole_reply(page: Page, last_text: str) -> None:
+    """Until the reply's bubble with `last_text` (its last) has arrived."""
+    wait_for_reply_containing(page, last_text)
+
+
+def dialled(page: Page) -> List[str]:
+    return list(page.evaluate("window.__dialled || []"))
+
+
+def axe_violations(page: Page) -> List[Dict[str, Any]]:
+    """Serious and critical axe-core violations of the page as it is now."""
+    if not page.evaluate("typeof window.axe !== 'undefined'"):
+        page.add_script_tag(path=str(AXE))
+    result = page.evaluate("axe.run(document)")
+    return [
+        {
+            "id": v["id"],
+            "impact": v["impact"],
+            "nodes": [n["target"] for n in v["nodes"]],
+        }
+        for v in result["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]

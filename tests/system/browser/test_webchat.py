@@ -9,8 +9,7 @@ from __future__ import annotations
 
 import json
 import re
-import time
-from typing import Any, Dict, List
+from typing import List
 
 import pytest
 from playwright.sync_api import (
@@ -26,64 +25,28 @@ from playwright.sync_api import (
 from referrals import load_dataset
 from referrals.schema import LANGUAGES
 from tests.system.browser.harness import (
-    AXE,
+    DISCLOSURE,
+    HELPLINE,
+    INJECTION,
     NEUTRAL_SITE,
-    ROOT,
+    REPLY_SECONDS,
     EmbeddingSite,
     WebChatServer,
+    bot_messages,
+    disclose,
     new_context,
+    open_chat,
+    say,
+    screenshot,
+    wait_for_more_replies,
+    wait_for_reply_containing,
+    wait_until_stored,
 )
 
 pytestmark = [pytest.mark.browser, pytest.mark.servers]
 
-DISCLOSURE = "nekdo me vydira ze posle moje nahe fotky vsem ve tride"
-HELPLINE = "116 111"
-INJECTION = "<img src=x onerror=alert(1)>"
-REPLY_SECONDS = 30_000  # ms: the first turn of a fresh server loads the NLU
-SCREENSHOT = ROOT / "results" / "webchat-360px.png"
-SCREENSHOT_UK = ROOT / "results" / "webchat-360px-uk.png"
+SCREENSHOT_UK_NAME = "360px-uk"
 UKRAINIAN_DISCLOSURE = "мене шантажують, він каже що розішле мої фото всім у класі"
-
-
-def open_chat(page: Page, server: WebChatServer) -> None:
-    page.goto(server.chat_url)
-    # The status line says "connecting" until the socket is open.
-    expect(page.locator("#status")).to_have_text("")
-
-
-def say(page: Page, text: str) -> None:
-    page.fill("#message", text)
-    page.keyboard.press("Enter")
-
-
-def bot_messages(page: Page) -> int:
-    return page.locator("#log .message.bot").count()
-
-
-def wait_for_reply_containing(page: Page, text: str) -> None:
-    reply = page.locator("#log .message.bot").filter(has_text=text).first
-    reply.wait_for(timeout=REPLY_SECONDS)
-
-
-def wait_for_more_replies(page: Page, than: int) -> None:
-    page.locator("#log .message.bot").nth(than).wait_for(timeout=REPLY_SECONDS)
-
-
-def wait_until_stored(server: WebChatServer, known: Dict[str, int]) -> str:
-    """The id of the one conversation stored since `known` was read."""
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline:
-        new = set(server.stored_events()) - set(known)
-        if new:
-            assert len(new) == 1, new
-            return new.pop()
-        time.sleep(0.2)
-    raise AssertionError("the conversation was never stored")
-
-
-def disclose(page: Page) -> None:
-    say(page, DISCLOSURE)
-    wait_for_reply_containing(page, HELPLINE)
 
 
 # -- a conversation ---------------------------------------------------------------
@@ -97,7 +60,6 @@ def test_a_disclosure_is_answered_with_the_helpline(
     expect(page.locator("#log .message.user")).to_have_text([f"Ty: {DISCLOSURE}"])
     log = page.locator("#log")
     expect(log).to_have_attribute("role", "log")
-    expect(log).to_have_attribute("aria-live", "polite")
 
 
 def test_a_bot_button_is_a_button_that_sends_its_text(
@@ -264,65 +226,7 @@ def test_a_360_px_phone_needs_no_horizontal_scrolling(
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
     expect(page.locator("#quick-exit")).to_be_in_viewport()
     expect(page.locator("#message")).to_be_in_viewport()
-    SCREENSHOT.parent.mkdir(exist_ok=True)
-    page.screenshot(path=str(SCREENSHOT))
-
-
-def test_the_chat_works_by_keyboard_alone(
-    page: Page, webchat_server: WebChatServer
-) -> None:
-    open_chat(page, webchat_server)
-    page.keyboard.press("Tab")
-    assert page.evaluate("document.activeElement.id") == "quick-exit"
-    for _ in range(10):
-        if page.evaluate("document.activeElement.id") == "message":
-            break
-        page.keyboard.press("Tab")
-    page.keyboard.type(DISCLOSURE)
-    page.keyboard.press("Enter")
-    wait_for_reply_containing(page, HELPLINE)
-    page.locator("#log button.choice").first.wait_for(timeout=REPLY_SECONDS)
-    replies = bot_messages(page)
-
-    page.keyboard.press("Shift+Tab")  # from the message box to the last choice
-    focused = page.evaluate("document.activeElement.className")
-    assert focused == "choice"
-    title = page.evaluate("document.activeElement.textContent")
-    page.keyboard.press("Enter")
-
-    expect(page.locator("#log .message.user").last).to_have_text(f"Ty: {title}")
-    wait_for_more_replies(page, replies)
-
-
-def axe_violations(page: Page) -> List[Dict[str, Any]]:
-    page.add_script_tag(path=str(AXE))
-    result = page.evaluate("axe.run(document)")
-    return [
-        {
-            "id": v["id"],
-            "impact": v["impact"],
-            "nodes": [n["target"] for n in v["nodes"]],
-        }
-        for v in result["violations"]
-        if v["impact"] in ("serious", "critical")
-    ]
-
-
-def test_axe_finds_no_serious_or_critical_violations(
-    browser: Browser, webchat_server: WebChatServer
-) -> None:
-    # bypass_csp: the page's policy would refuse the injected axe script.
-    context = new_context(browser, locale="cs-CZ", bypass_csp=True)
-    page = context.new_page()
-    try:
-        open_chat(page, webchat_server)
-        disclose(page)
-        page.locator("#log button.choice").first.wait_for(timeout=REPLY_SECONDS)
-        assert axe_violations(page) == []
-        page.click("#delete")  # the confirmation bar open
-        assert axe_violations(page) == []
-    finally:
-        context.close()
+    screenshot(page, "360px-long-message")
 
 
 def language_button(page: Page, lang: str) -> Locator:
@@ -386,8 +290,7 @@ def test_a_ukrainian_browser_gets_the_chat_in_ukrainian(
         opener = load_dataset().situations["sextortion"].text["uk"]
         assert opener in first, first
         assert page.evaluate("document.documentElement.scrollWidth") <= 360
-        SCREENSHOT_UK.parent.mkdir(exist_ok=True)
-        page.screenshot(path=str(SCREENSHOT_UK))
+        screenshot(page, SCREENSHOT_UK_NAME)
 
         # The switch by keyboard alone: Tab to the Czech button, Enter.
         page.locator("#quick-exit").focus()
@@ -452,3 +355,44 @@ def test_the_widget_follows_the_browser_then_the_embedding_site(
         expect(frame.locator("html")).to_have_attribute("lang", lang)
     finally:
         context.close()
+def test_the_widget_is_refused_on_a_site_that_is_not_configured(
+    page: Page, webchat_server: WebChatServer, foreign_site: EmbeddingSite
+) -> None:
+    console: List[str] = []
+    page.on("console", lambda message: console.append(message.text))
+
+    page.goto(f"{foreign_site.url}/help.html")
+    page.wait_for_load_state("load")
+
+    # The widget adds nothing there, and says why in the console...
+    expect(page.locator("button")).to_have_count(0)
+    expect(page.locator("iframe")).to_have_count(0)
+    assert any("not an allowed origin" in line for line in console), console
+    # ...and the server refuses that site anyway: the socket's Origin check...
+    handshake = page.request.get(
+        f"{webchat_server.url}/socket.io/?EIO=4&transport=polling",
+        headers={"Origin": foreign_site.url},
+    )
+    assert handshake.status == 400
+    allowed = page.request.get(
+        f"{webchat_server.url}/socket.io/?EIO=4&transport=polling",
+        headers={"Origin": webchat_server.url},
+    )
+    assert allowed.status == 200
+
+
+def test_the_chat_page_cannot_be_framed_by_a_site_that_is_not_configured(
+    page: Page,
+    webchat_server: WebChatServer,
+    foreign_site: EmbeddingSite,
+    embedding_site: EmbeddingSite,
+) -> None:
+    # The page's frame-ancestors lets only the configured sites frame it.
+    page.goto(f"{embedding_site.url}/frame.html")
+    expect(page.frame_locator("iframe").locator("#message")).to_be_visible()
+
+    page.goto(f"{foreign_site.url}/frame.html")
+    page.wait_for_load_state("load")
+    page.wait_for_timeout(1_000)  # time enough for the chat page to have loaded
+    (frame,) = [f for f in page.frames if f != page.main_frame]
+    assert frame.locator("#message").count() == 0  # Chromium's error page instead

@@ -10,7 +10,12 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.conversation import ActionDeleteConversation, ActionFollowUp
-from actions.referral import ActionNotSure, ActionReferToHelp, ActionSafetyNet
+from actions.referral import (
+    ActionExplainLaw,
+    ActionNotSure,
+    ActionReferToHelp,
+    ActionSafetyNet,
+)
 from referrals import load_dataset
 from referrals.render import situation_replies
 from referrals.schema import LANGUAGES
@@ -41,11 +46,12 @@ def texts(dispatcher) -> List[str]:
 
 
 async def as_a_channel_delivers(dispatcher) -> List[str]:
-    """The bubbles a Rasa channel sends: it cuts button-less texts at blank lines."""
+    """The text bubbles a stock Rasa channel sends: it cuts button-less texts at
+    blank lines, and sends `custom` (the helplines) as a message of its own."""
     channel = CollectingOutputChannel()
     for message in dispatcher.messages:
         await channel.send_response("child", message)
-    return [message["text"] for message in channel.messages]
+    return [message["text"] for message in channel.messages if "text" in message]
 
 
 def in_order(text: str, numbers: List[str]) -> bool:
@@ -101,7 +107,11 @@ async def test_sextortion_asks_whether_the_child_is_safe_after_the_help(
 
     last = dispatcher.messages[-1]
     assert last["text"] == dataset.template("safety_question", "en")
-    assert [b["title"] for b in last["buttons"]] == dataset.buttons("yes_no", "en")
+    # Yes / No, then "What does the law say?": the facts wait to be asked for.
+    assert [b["title"] for b in last["buttons"]] == [
+        *dataset.buttons("yes_no", "en"),
+        *dataset.buttons("ask_law", "en"),
+    ]
     assert all(b["payload"] == b["title"] for b in last["buttons"])
 
 
@@ -276,3 +286,153 @@ async def test_without_pictures_the_urgent_answer_has_no_pictures_bubble(
     await ActionReferToHelp().run(dispatcher, tracker, domain)
 
     assert dataset.template("also_pictures", "en") not in texts(dispatcher)
+
+
+# --- One tap to call, and the law when asked for ---------------------------------
+
+
+@pytest.mark.parametrize("language", ["cs", "en"])
+@pytest.mark.parametrize("intent,numbers", FIRST_REPLY_NUMBERS)
+async def test_the_first_bubble_carries_its_helplines_as_call_buttons(
+    intent, numbers, language, make_tracker, dispatcher, domain
+):
+    dataset = load_dataset()
+
+    await ActionReferToHelp().run(
+        dispatcher, make_tracker(intent, language=language), domain
+    )
+
+    first = dispatcher.messages[0]
+    helplines = first["custom"]["helplines"]
+    ids = dataset.situations[intent].helplines
+    assert [h["id"] for h in helplines] == ids
+    for helpline, helpline_id in zip(helplines, ids, strict=True):
+        record = dataset.helpline(helpline_id)
+        assert helpline["dial"] == record.dial
+        assert helpline["number"] == record.number
+        assert helpline["number"] in first["text"]  # old clients lose nothing
+        assert helpline["label"] == dataset.template("call_button", language).format(
+            number=record.number
+        )
+    assert all("custom" not in m or not m["custom"] for m in dispatcher.messages[1:])
+
+
+# Disclosures: opener and helplines, what to do now, the question; no facts.
+DEFERRED = ["sextortion", "images_shared", "grooming", "stalking", "parent_teacher"]
+# Legal questions: the facts are the answer.
+AT_ONCE = ["ask_rights", "ask_compensation", "victim_process", "trouble_sent_own"]
+
+
+def fact_texts(situation_id: str, language: str) -> List[str]:
+    dataset = load_dataset()
+    return [
+        dataset.fact(fact_id).text[language]
+        for fact_id in dataset.situations[situation_id].facts
+    ]
+
+
+@pytest.mark.parametrize("intent", DEFERRED)
+async def test_a_disclosure_leaves_the_law_for_later(
+    intent, make_tracker, dispatcher, domain
+):
+    dataset = load_dataset()
+
+    await ActionReferToHelp().run(
+        dispatcher, make_tracker(intent, language="cs"), domain
+    )
+
+    everything = "\n".join(texts(dispatcher))
+    assert fact_texts(intent, "cs")
+    assert not any(fact in everything for fact in fact_texts(intent, "cs"))
+    assert dataset.template("facts_heading", "cs") not in everything
+    steps = dataset.template("steps_heading", "cs")
+    assert texts(dispatcher)[1].startswith(steps)
+    titles = [b["title"] for b in dispatcher.messages[-1]["buttons"]]
+    assert titles[-1] == dataset.buttons("ask_law", "cs")[0]
+
+
+@pytest.mark.parametrize("intent", AT_ONCE)
+async def test_a_legal_question_gets_its_facts_at_once(
+    intent, make_tracker, dispatcher, domain
+):
+    await ActionReferToHelp().run(
+        dispatcher, make_tracker(intent, language="en"), domain
+    )
+
+    everything = "\n".join(texts(dispatcher))
+    assert all(fact in everything for fact in fact_texts(intent, "en"))
+    titles = [b["title"] for m in dispatcher.messages for b in m.get("buttons", [])]
+    assert load_dataset().buttons("ask_law", "en")[0] not in titles
+
+
+@pytest.mark.parametrize("language", ["cs", "en"])
+async def test_asking_for_the_law_sends_the_facts_then_asks_again_if_safe(
+    language, make_tracker, dispatcher, domain
+):
+    dataset = load_dataset()
+    tracker = make_tracker(
+        "ask_law",
+        language=language,
+        slots={"situation": "sextortion", "pending_question": "safety_check"},
+    )
+
+    events = await ActionExplainLaw().run(dispatcher, tracker, domain)
+
+    facts, question = dispatcher.messages
+    assert facts["text"].startswith(dataset.template("facts_heading", language))
+    assert all(fact in facts["text"] for fact in fact_texts("sextortion", language))
+    assert question["text"] == dataset.template("safety_question", language)
+    assert [b["title"] for b in question["buttons"]] == dataset.buttons(
+        "yes_no", language
+    )
+    assert events == [SlotSet("language", language)]  # still waiting for the answer
+
+
+async def test_the_law_without_a_pending_question_offers_more_topics(
+    make_tracker, dispatcher, domain
+):
+    dataset = load_dataset()
+    tracker = make_tracker("ask_law", language="en", slots={"situation": "grooming"})
+
+    await ActionExplainLaw().run(dispatcher, tracker, domain)
+
+    (facts,) = dispatcher.messages
+    assert all(fact in facts["text"] for fact in fact_texts("grooming", "en"))
+    assert [b["title"] for b in facts["buttons"]] == dataset.buttons(
+        "more_topics", "en"
+    )
+
+
+@pytest.mark.parametrize("situation", [None, "immediate_danger"])
+async def test_the_law_with_no_situation_of_facts_is_the_rights_answer(
+    situation, make_tracker, dispatcher, domain
+):
+    dataset = load_dataset()
+    slots = {"situation": situation} if situation else {}
+    tracker = make_tracker("ask_law", language="cs", slots=slots)
+
+    events = await ActionExplainLaw().run(dispatcher, tracker, domain)
+
+    assert texts(dispatcher)[0].startswith(dataset.situations["ask_rights"].text["cs"])
+    everything = "\n".join(texts(dispatcher))
+    assert all(fact in everything for fact in fact_texts("ask_rights", "cs"))
+    assert SlotSet("situation", "ask_rights") in events
+
+
+async def test_safe_after_a_disclosure_still_offers_the_law(
+    make_tracker, dispatcher, domain
+):
+    dataset = load_dataset()
+    tracker = make_tracker(
+        "affirm",
+        language="cs",
+        slots={"pending_question": "safety_check", "situation": "sextortion"},
+    )
+
+    await ActionFollowUp().run(dispatcher, tracker, domain)
+
+    titles = [b["title"] for b in dispatcher.messages[0]["buttons"]]
+    assert titles == [
+        *dataset.buttons("ask_law", "cs"),
+        *dataset.buttons("more_topics", "cs"),
+    ]

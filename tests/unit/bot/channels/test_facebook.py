@@ -23,6 +23,7 @@ from tests.support.stand_ins import (
     FakeAgent,
     PlatformStandIn,
     is_privacy_notice,
+    referral_messages,
 )
 
 WEBHOOK = "/webhooks/facebook/webhook"
@@ -122,7 +123,7 @@ async def test_a_wrong_handshake_is_refused(
     assert "1" not in text
 
 
-async def test_a_signed_message_gets_the_notice_then_the_referral_with_quick_replies(
+async def test_a_signed_message_gets_the_referral_with_quick_replies_then_the_notice(
     channel: SecureMessengerInput, agent: FakeAgent, graph_api: PlatformStandIn
 ) -> None:
     body = page_event(text_event("nekdo me vydira"))
@@ -138,7 +139,7 @@ async def test_a_signed_message_gets_the_notice_then_the_referral_with_quick_rep
     assert [call.query for call in calls] == [{"access_token": PAGE_TOKEN}] * 2
     assert {call.body["recipient"]["id"] for call in calls} == {PSID}
     assert {call.body["messaging_type"] for call in calls} == {"RESPONSE"}
-    notice, reply = sent_messages(graph_api)
+    reply, notice = sent_messages(graph_api)
     assert set(notice) == {"text"} and is_privacy_notice(notice["text"], "cs")
     assert HELPLINE in reply["text"]
     long_title = BUTTONS[1]["title"]
@@ -159,7 +160,81 @@ async def test_the_notice_language_follows_the_message(
     async with serving(channel, agent) as base_url:
         await post_event(base_url, body, sign(body))
 
-    assert is_privacy_notice(sent_messages(graph_api)[0]["text"], "en")
+    assert is_privacy_notice(sent_messages(graph_api)[1]["text"], "en")
+
+
+def call_buttons(message: Dict[str, Any]) -> List[Dict[str, str]]:
+    payload = message["attachment"]["payload"]
+    assert message["attachment"]["type"] == "template"
+    assert payload["template_type"] == "button"
+    return list(payload["buttons"])
+
+
+async def test_a_disclosure_gets_a_call_button_per_helpline_first_then_the_notice(
+    channel: SecureMessengerInput, graph_api: PlatformStandIn
+) -> None:
+    """The action server's real answer to sextortion, as Rasa hands it over."""
+    replies = referral_messages("sextortion", "cs")
+    agent = FakeAgent(reply_text="", replies=replies)
+    body = page_event(text_event("nekdo me vydira s fotkama"))
+    async with serving(channel, agent) as base_url:
+        await post_event(base_url, body, sign(body))
+
+    first, notice, steps, question = sent_messages(graph_api)
+    # The first message names every helpline and dials each in one tap.
+    assert first["attachment"]["payload"]["text"] == replies[0]["text"]
+    assert call_buttons(first) == [
+        {"type": "phone_number", "title": "Volat 116 111", "payload": "+420116111"},
+        {"type": "phone_number", "title": "Volat 158", "payload": "+420158"},
+        {"type": "phone_number", "title": "Volat 116 006", "payload": "+420116006"},
+    ]
+    assert is_privacy_notice(notice["text"], "cs")
+    assert steps == {"text": replies[1]["text"]}
+    # Quick replies show under the last message only: the notice is not last.
+    assert question["text"] == replies[2]["text"]
+    assert [q["title"] for q in question["quick_replies"]] == [
+        "Ano",
+        "Ne",
+        "Co říká zákon?",
+    ]
+
+
+async def test_a_long_bubble_is_text_then_call_buttons_three_to_a_template(
+    channel: SecureMessengerInput, graph_api: PlatformStandIn
+) -> None:
+    helplines = [
+        {
+            "dial": f"11{i}",
+            "number": f"11{i}",
+            "name": f"Line {i}",
+            "label": f"Call {i}",
+        }
+        for i in range(4)
+    ]
+    reply = {
+        "text": "x" * 700,
+        "custom": {"helplines": helplines},
+        "buttons": [{"title": "Yes", "payload": "Yes"}],
+    }
+    agent = FakeAgent(reply_text="", replies=[reply])
+    body = page_event(text_event("hello"))
+    async with serving(channel, agent) as base_url:
+        await post_event(base_url, body, sign(body))
+
+    text, three, one, notice = sent_messages(graph_api)
+    assert text == {"text": "x" * 700}
+    assert [b["payload"] for b in call_buttons(three)] == [
+        "+420110",
+        "+420111",
+        "+420112",
+    ]
+    assert three["attachment"]["payload"]["text"] == "\n".join(
+        f"11{i} – Line {i}" for i in range(3)
+    )
+    assert [b["payload"] for b in call_buttons(one)] == ["+420113"]
+    assert [q["title"] for q in one["quick_replies"]] == ["Yes"]
+    assert "quick_replies" not in three
+    assert is_privacy_notice(notice["text"], "en")
 
 
 @pytest.mark.parametrize(

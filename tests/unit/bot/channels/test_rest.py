@@ -209,3 +209,32 @@ def test_safety_texts_name_the_helplines() -> None:
     replies = SafetyReplies.from_dataset()
     for language in LANGUAGES:
         assert names_helplines(texts(replies.safety_net[language]))
+
+
+async def test_a_bubble_keeps_its_helplines_in_the_same_object() -> None:
+    """Old clients read `text` (it names every number); new ones `custom`."""
+    from bot.channels.rest import OneObjectPerBubbleOutput
+
+    helplines = [{"id": "police", "number": "158", "dial": "158", "name": "Policie"}]
+    output = OneObjectPerBubbleOutput()
+    await output.send_response(
+        "child",
+        {
+            "text": "158 – Policie",
+            "buttons": [{"title": "Ano", "payload": "Ano"}],
+            "custom": {"helplines": helplines},
+            "quick_replies": None,
+            "image": None,
+        },
+    )
+    await output.send_response("child", {"text": "Co dělat teď:", "custom": None})
+
+    assert output.messages == [
+        {
+            "recipient_id": "child",
+            "text": "158 – Policie",
+            "buttons": [{"title": "Ano", "payload": "Ano"}],
+            "custom": {"helplines": helplines},
+        },
+        {"recipient_id": "child", "text": "Co dělat teď:"},
+    ]

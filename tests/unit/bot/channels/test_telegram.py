@@ -26,6 +26,7 @@ from tests.support.stand_ins import (
     FakeAgent,
     PlatformStandIn,
     is_privacy_notice,
+    referral_messages,
 )
 
 WEBHOOK = "/webhooks/telegram/webhook"
@@ -104,7 +105,7 @@ async def post_update(
             return r.status
 
 
-async def test_an_update_gets_the_notice_then_the_referral_with_a_keyboard(
+async def test_an_update_gets_the_referral_with_a_keyboard_then_the_notice(
     channel: SecureTelegramInput, agent: FakeAgent, bot_api: PlatformStandIn
 ) -> None:
     async with serving(channel, agent) as base_url:
@@ -116,7 +117,7 @@ async def test_an_update_gets_the_notice_then_the_referral_with_a_keyboard(
     assert message.input_channel == "telegram"
     assert message.metadata == {"language_hint": "cs"}
 
-    notice, reply = [call.body for call in bot_api.calls("/sendMessage")]
+    reply, notice = [call.body for call in bot_api.calls("/sendMessage")]
     assert all(
         call.path.startswith("/bot123456:TEST-token/") for call in bot_api.requests
     )
@@ -140,7 +141,7 @@ async def test_the_notice_comes_once_per_sender_when_no_store_can_be_asked(
         await post_update(base_url, text_update("nekdo me vydira"))
 
     texts = [call.body["text"] for call in bot_api.calls("/sendMessage")]
-    assert [is_privacy_notice(text, "cs") for text in texts] == [True, False, False]
+    assert [is_privacy_notice(text, "cs") for text in texts] == [False, True, False]
 
 
 async def test_the_notice_comes_again_after_the_conversation_was_deleted(
@@ -154,11 +155,42 @@ async def test_the_notice_comes_again_after_the_conversation_was_deleted(
         await post_update(base_url, text_update("hello", language_code="en"))
 
     texts = [call.body["text"] for call in bot_api.calls("/sendMessage")]
-    assert len(texts) == 5  # notice, reply; reply; after the deletion: notice, reply
-    assert is_privacy_notice(texts[0], "cs") and is_privacy_notice(texts[3], "en")
+    assert len(texts) == 5  # reply, notice; reply; after the deletion: reply, notice
+    assert is_privacy_notice(texts[1], "cs") and is_privacy_notice(texts[4], "en")
     assert not any(
-        is_privacy_notice(texts[i], lang) for i in (1, 2, 4) for lang in LANGUAGES
+        is_privacy_notice(texts[i], lang) for i in (0, 2, 3) for lang in LANGUAGES
     )
+
+
+async def test_a_disclosure_names_the_helplines_first_in_bold_then_the_notice(
+    channel: SecureTelegramInput, bot_api: PlatformStandIn
+) -> None:
+    """The action server's real answer to sextortion, as Rasa hands it over."""
+    replies = referral_messages("sextortion", "cs")
+    agent = FakeAgent(reply_text="", replies=replies)
+    async with serving(channel, agent) as base_url:
+        await post_update(base_url, text_update("nekdo me vydira s fotkama"))
+
+    sent = [call.body for call in bot_api.calls("/sendMessage")]
+    first, notice, steps, question = sent
+    assert first["text"] == replies[0]["text"]  # names 116 111, 158, 116 006
+    assert is_privacy_notice(notice["text"], "cs")
+    assert steps["text"] == replies[1]["text"]
+    # Every number of the first bubble is bold (UTF-16 offsets, as Telegram counts).
+    text16 = first["text"].encode("utf-16-le")
+    bold = [
+        text16[2 * e["offset"] : 2 * (e["offset"] + e["length"])].decode("utf-16-le")
+        for e in first["entities"]
+    ]
+    assert [e["type"] for e in first["entities"]] == ["bold"] * 3
+    assert bold == ["116 111", "158", "116 006"]
+    assert "custom" not in first and "helplines" not in str(first)
+    # Telegram cannot dial from a button: the keyboard stays for the answers.
+    assert [row[0]["text"] for row in question["reply_markup"]["inline_keyboard"]] == [
+        "Ano",
+        "Ne",
+        "Co říká zákon?",
+    ]
 
 
 @pytest.mark.parametrize(

@@ -47,6 +47,27 @@ class FakeTrackerStore:
         return 1
 
 
+HELPLINES = [
+    {
+        "id": "linka_bezpeci",
+        "number": "116 111",
+        "dial": "116111",
+        "name": "Linka bezpečí",
+        "label": "Volat 116 111",
+    }
+]
+# As Rasa hands a bot message to the channel: the helplines in `custom`.
+CALL_REPLY = {
+    "text": "116 111 – Linka bezpečí",
+    "buttons": [{"title": "Ano", "payload": "Ano"}],
+    "custom": {"helplines": HELPLINES},
+    "quick_replies": None,
+    "elements": None,
+    "image": None,
+    "attachment": None,
+}
+
+
 @dataclass
 class FakeAgent:
     """Rasa's agent as the channel sees it: answers "reply to <text>"."""
@@ -61,8 +82,9 @@ class FakeAgent:
 
     async def handle_message(self, message: UserMessage) -> None:
         self.messages.append(message)
+        reply = CALL_REPLY if message.text == "call" else None
         await message.output_channel.send_response(
-            message.sender_id, {"text": f"reply to {message.text}"}
+            message.sender_id, dict(reply or {"text": f"reply to {message.text}"})
         )
 
 
@@ -244,6 +266,28 @@ async def test_the_socket_joins_its_session_room_so_replies_arrive(
     # joins the room the replies are sent to, and this reply would never arrive.
     await client.sio.emit("user_uttered", {"message": "ahoj", "session_id": SESSION_ID})
     assert await client.next(client.received) == {"text": "reply to ahoj"}
+
+
+async def test_a_bubble_and_its_helplines_arrive_as_one_event(
+    server: Server, client: Client
+) -> None:
+    # Rasa's stock channel sends `custom` as an event of its own, after the text.
+    await client.sio.emit("user_uttered", {"message": "call", "session_id": SESSION_ID})
+    assert await client.next(client.received) == {
+        "text": "116 111 – Linka bezpečí",
+        "quick_replies": [{"content_type": "text", "title": "Ano", "payload": "Ano"}],
+        "custom": {"helplines": HELPLINES},
+    }
+    await client.sio.emit("user_uttered", {"message": "ahoj", "session_id": SESSION_ID})
+    assert await client.next(client.received) == {"text": "reply to ahoj"}
+
+
+async def test_the_widget_knows_the_origins_it_may_start_on(server: Server) -> None:
+    async with aiohttp.ClientSession() as http:
+        async with http.get(f"{server.url}/webhooks/webchat/widget.js") as answer:
+            widget = await answer.text()
+    assert f'"allowedOrigins": ["{server.origin}"]' in widget
+    assert "allowedOrigins || []).indexOf(window.location.origin) < 0" in widget
 
 
 async def test_a_message_cannot_speak_for_another_session(

@@ -10,6 +10,7 @@ from typing import Any, List
 import pytest
 from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
 
+from bot.channels.rest import OneObjectPerBubbleOutput
 from bot.guard.rate_limit import SenderRateLimiter
 from bot.guard.replies import SafetyReplies
 from bot.guard.sanitize import MAX_MESSAGE_CHARS
@@ -115,7 +116,7 @@ async def test_the_safety_net_is_in_the_language_of_the_message(
     safety_replies: SafetyReplies, message: str, language: str
 ) -> None:
     messages = await send(make_guard(FakeTurn("raise"), safety_replies), message)
-    expected = CollectingOutputChannel()
+    expected = OneObjectPerBubbleOutput()
     for reply in safety_replies.safety_net[language]:
         await expected.send_response("child-1", dict(reply))
 
