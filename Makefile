@@ -10,14 +10,14 @@ STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements.lock | sha
 AUDIT_VENV := .venv-audit
 LINT_VENV := .venv-lint
 LINT_STAMP := $(LINT_VENV)/.installed-$(shell cat requirements-dev.txt requirements-dev.lock | sha256sum | cut -c1-12)
-LINTED := actions bot referrals tests bench scripts
+LINTED := actions bot referrals stats tests bench scripts
 WEB_STAMP := web/node_modules/.installed
 export RASA_TELEMETRY_ENABLED := false
 export TF_CPP_MIN_LOG_LEVEL := 2
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 export PYTHONPATH := $(CURDIR)
 
-.PHONY: help install lint-deps lint web-deps browser model run run-scaled shell test validate unit system stories nlu-eval nlu-compare check-data content-review audit bench bench-scenarios clean
+.PHONY: help install lint-deps lint web-deps browser model run run-scaled shell stats test validate unit system stories nlu-eval nlu-compare check-data content-review audit bench bench-scenarios clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -75,6 +75,9 @@ run-scaled: model web-deps  ## scale-out profile: 2 Rasa replicas (5005, 5006) o
 
 shell: model  ## talk to the assistant in the terminal
 	$(BIN)/python -m bot.run.cli shell
+
+stats: install  ## anonymous referral statistics: a table, and the chart var/stats.png (STATS_ARGS="--weeks 52 --csv var/stats.csv")
+	$(BIN)/python -m stats $(STATS_ARGS)
 
 validate: install  ## rasa data validate, failing on any warning
 	$(BIN)/rasa data validate --fail-on-warnings --config config.yml --domain domain.yml --data data

@@ -10,6 +10,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.language import reply_language
 from actions.referral import LAW_BUTTONS, MORE_TOPICS, refer
+from actions.statistics import count_reply
 from referrals import load_dataset
 from referrals.render import Reply, send_all
 
@@ -33,6 +34,7 @@ class ActionFollowUp(Action):
         intent = tracker.latest_message.get("intent", {}).get("name")
         pending = tracker.get_slot("pending_question")
         if pending == "safety_check" and intent in NOT_SAFE_ANSWERS:
+            count_reply(tracker, "not_safe", lang)
             return refer(dispatcher, "not_safe", lang)
         dataset = load_dataset()
         template = "glad_safe" if pending == "safety_check" else "anything_else"

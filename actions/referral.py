@@ -9,6 +9,7 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.language import reply_language
+from actions.statistics import count_reply
 from referrals import load_dataset
 from referrals.render import Reply, facts_reply, send_all, situation_replies
 
@@ -88,9 +89,9 @@ class ActionReferToHelp(Action):
         situation_id = load_dataset().situation_id_for_intent(intent) or NOT_SURE
         buttons = "main_situations" if situation_id == NOT_SURE else None
         also_pictures = bool(message.get("also_pictures"))
-        return refer(
-            dispatcher, situation_id, reply_language(tracker), buttons, also_pictures
-        )
+        lang = reply_language(tracker)
+        count_reply(tracker, situation_id, lang)
+        return refer(dispatcher, situation_id, lang, buttons, also_pictures)
 
 
 class ActionExplainLaw(Action):
@@ -150,4 +151,6 @@ class ActionSafetyNet(Action):
         tracker: Tracker,
         domain: Dict[Text, Any],
     ) -> List[EventType]:
-        return refer(dispatcher, SAFETY_NET, reply_language(tracker), "main_situations")
+        lang = reply_language(tracker)
+        count_reply(tracker, SAFETY_NET, lang)
+        return refer(dispatcher, SAFETY_NET, lang, "main_situations")

@@ -13,6 +13,10 @@ request, i.e. the conversation. This entry point builds the same app
   adds the header to the action endpoint it passes to `rasa run`);
 - a failed action is logged with the action's name and the exception type, and
   answered `{"error": "action failed", "action_name": ...}` with HTTP 500.
+
+With `--endpoints FILE` (the endpoints file the Rasa server reads), the actions
+count anonymous referral statistics in the tracker store's database
+(`actions.statistics`); without it, they count nothing.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ import hmac
 import logging
 import os
 import sys
+from pathlib import Path
 from typing import List, Optional
 
 from rasa_sdk import utils
@@ -30,6 +35,9 @@ from rasa_sdk.endpoint import create_app
 from sanic import Sanic, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
+
+from actions.statistics import count_into
+from stats.database import NoDatabase
 
 logger = logging.getLogger("actions.server")  # also when run as __main__
 
@@ -77,15 +85,32 @@ def build_app(secret: Optional[str], actions_package: str = "actions") -> Sanic:
     return app
 
 
+def count_statistics(endpoints: Optional[Path]) -> None:
+    """Count referral statistics in the tracker store of `endpoints` (if given)."""
+    if endpoints is None:
+        logger.info("Referral statistics: off (no --endpoints).")
+        return
+    try:
+        count_into(endpoints)
+    except (NoDatabase, ValueError) as error:
+        logger.warning("Referral statistics: off (%s).", error)
+        return
+    logger.info("Referral statistics: counted in the tracker store's database.")
+
+
 def main(argv: Optional[List[str]] = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--port", type=int, default=DEFAULT_SERVER_PORT)
     parser.add_argument("--host", default=os.environ.get(HOST_ENV) or DEFAULT_HOST)
     parser.add_argument("--actions", default="actions", help="package of actions")
+    parser.add_argument(
+        "--endpoints", type=Path, help="count referral statistics in its tracker store"
+    )
     args = parser.parse_args(argv)
 
     utils.configure_colored_logging(logging.INFO)
     utils.update_sanic_log_level()
+    count_statistics(args.endpoints)
     app = build_app(os.environ.get(SECRET_ENV) or None, args.actions)
     logger.info(
         "Action server on http://%s:%d (secret header %s).",

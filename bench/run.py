@@ -104,8 +104,10 @@ def bench_assistant(
 def serve_variant(
     workdir: Path, model: Path, variant: Text, env: Dict[Text, Text]
 ) -> Iterator[ServerPair]:
+    counts = VARIANTS[variant].counts
     with prepared(variant, workdir) as (endpoints, variant_env):
-        with serve_ours(workdir, model, endpoints, {**variant_env, **env}) as server:
+        environment = {**variant_env, **env}
+        with serve_ours(workdir, model, endpoints, environment, counts) as server:
             yield server
 
 

@@ -193,10 +193,12 @@ def serving(
     actions_dir: Path = ROOT,
     action_server: Sequence[Text] = OUR_ACTION_SERVER,
     env: Optional[Mapping[Text, Text]] = None,
+    counts: bool = True,
 ) -> Iterator[ServerPair]:
     """Start both servers, time them to their first answer, stop them on exit.
 
-    `endpoints` may use "{action_url}" in the action endpoint's url.
+    `endpoints` may use "{action_url}" in the action endpoint's url; `counts`
+    False starts our action server without referral statistics.
     """
     workdir.mkdir(parents=True, exist_ok=True)
     rasa_port, action_port = free_port(), free_port()
@@ -209,6 +211,9 @@ def serving(
     environment = bench_env(env)
 
     started = time.monotonic()
+    if action_server == OUR_ACTION_SERVER and counts:
+        # Referral statistics in the benchmark's tracker store, as `make run` does.
+        action_server = (*action_server, "--endpoints", str(workdir / "endpoints.yml"))
     actions = start_action_server(
         actions_dir, action_server, action_port, workdir / "actions.log", environment
     )

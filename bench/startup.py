@@ -71,6 +71,7 @@ def serve_ours(
     model: Optional[Path] = None,
     endpoints: Optional[Dict[Text, Any]] = None,
     env: Optional[Mapping[Text, Text]] = None,
+    counts: bool = True,
 ) -> Any:
     """Context manager: our assistant and action server, running."""
     model = model or model_path()
@@ -84,6 +85,7 @@ def serve_ours(
         endpoints=endpoints or sqlite_endpoints(workdir, None),
         credentials=OUR_CREDENTIALS,
         env=env,
+        counts=counts,
     )
 
 

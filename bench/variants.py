@@ -9,6 +9,8 @@
   throwaway database and key prefix, removed afterwards.
 - `scaled-2-workers`: the same with two Sanic workers in the Rasa server
   (`SANIC_WORKERS=2`, which Rasa allows only with a shared lock store).
+- `no-counts`: `default` with an action server that counts no referral
+  statistics (`stats/`), to measure what counting costs.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ class Variant:
     tracker_store: Optional[str] = None  # replaces the SQLite store's type
     scaled: bool = False  # deploy/endpoints.scaled.yml on local PostgreSQL/Redis
     env: Mapping[str, str] = field(default_factory=dict)
+    counts: bool = True  # the action server counts referral statistics
 
 
 VARIANTS: Dict[str, Variant] = {
@@ -39,6 +42,7 @@ VARIANTS: Dict[str, Variant] = {
         scaled=True,
         env={"SANIC_WORKERS": "2"},
     ),
+    "no-counts": Variant("default without referral statistics", counts=False),
 }
 
 

@@ -23,8 +23,10 @@ from actions.compensation.rules import (
 )
 from actions.language import reply_language
 from actions.referral import refer
+from actions.statistics import count_compensation, count_reply
 from referrals import ReferralDataset, format_czk, load_dataset
 from referrals.render import BULLET, Reply, helpline_lines, one_bubble, send_all
+from stats.measures import MAY_BE_ELIGIBLE, NOT_ELIGIBLE, STOPPED
 
 # The situation that opens the check (its text says the result is only a guide).
 START_SITUATION = "check_compensation"
@@ -112,7 +114,9 @@ class ActionStartCompensationCheck(Action):
         tracker: Tracker,
         domain: Dict[Text, Any],
     ) -> List[EventType]:
-        events = refer(dispatcher, START_SITUATION, reply_language(tracker))
+        lang = reply_language(tracker)
+        count_reply(tracker, START_SITUATION, lang)
+        events = refer(dispatcher, START_SITUATION, lang)
         return [*events, *clear_answers()]
 
 
@@ -132,9 +136,15 @@ class ActionCompensationResult(Action):
         answers = answers_from_slots(tracker.slots)
         if answers is None:
             # Not reachable through the rules; still answer with the general facts.
+            count_reply(tracker, SUMMARY_SITUATION, lang)
             return [*refer(dispatcher, SUMMARY_SITUATION, lang), *clear_answers()]
         dataset = load_dataset()
         eligibility = assess_eligibility(answers, dataset.compensation)
+        count_compensation(
+            tracker,
+            MAY_BE_ELIGIBLE if eligibility.may_be_eligible else NOT_ELIGIBLE,
+            lang,
+        )
         send_all(dispatcher, result_replies(dataset, eligibility, lang))
         return [SlotSet("pending_question", None), *clear_answers()]
 
@@ -152,6 +162,7 @@ class ActionCompensationStopped(Action):
         domain: Dict[Text, Any],
     ) -> List[EventType]:
         lang = reply_language(tracker)
+        count_compensation(tracker, STOPPED, lang)
         dataset = load_dataset()
         text = one_bubble(
             [

@@ -1,7 +1,7 @@
 """Read the free-text answers of the compensation check: a choice or an amount.
 
-Children answer in Czech or English, often without diacritics, with a button or in
-their own words. The phrases are data (`answers.yml` beside this file);
+Children answer in Czech, English or Ukrainian, often without diacritics, with a
+button or in their own words. The phrases are data (`answers.yml` beside this file);
 this module only matches them. Nothing here talks to the user: a problem is returned
 as an `AnswerProblem`, and the form validator picks the response for it.
 """

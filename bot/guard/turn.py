@@ -35,6 +35,7 @@ from typing import Any, Awaitable, Callable, Dict, List, Optional, Set
 from rasa.core.channels.channel import OutputChannel, UserMessage
 
 from bot.guard.action_failures import CURRENT_TURN, TurnReport, watch_action_failures
+from bot.guard.counting import count_safety_net
 from bot.guard.pseudonyms import sender_id_key, stored_sender_id
 from bot.guard.rate_limit import SenderRateLimiter
 from bot.guard.replies import SafetyReplies, message_language
@@ -144,6 +145,7 @@ class ChannelGuard:
                 "Turn of %s: %s; the safety net was sent.", _short(stored_id), problem
             )
             await _send_all(output, recipient, self.replies.safety_net[language])
+            count_safety_net(self.channel, language)  # anonymous statistics
         if not turn.done():
             late = asyncio.ensure_future(
                 _deliver_late(turn, collector, sent, output, recipient, stored_id)

@@ -20,6 +20,7 @@ from typing import Dict, List, Optional
 import yaml
 
 from bot.channels.registry import enabled_channel_credentials
+from bot.operator.page import credentials as operator_page_credentials
 from bot.run.training import ROOT, ensure_model
 
 VAR = ROOT / "var"
@@ -62,10 +63,12 @@ def wait_until_up(url: str, process: subprocess.Popen, seconds: float) -> None:
 
 
 def runtime_credentials() -> Path:
-    """credentials.yml plus the channels whose environment variables are set."""
+    """credentials.yml plus the channels whose environment variables are set, and
+    the operator page when OPERATOR_TOKEN is set (`bot.operator.page`)."""
     with (ROOT / "credentials.yml").open(encoding="utf-8") as handle:
         credentials = yaml.safe_load(handle) or {}
     credentials.update(enabled_channel_credentials(os.environ))
+    credentials.update(operator_page_credentials(os.environ))  # OPERATOR_TOKEN
     VAR.mkdir(exist_ok=True)
     path = VAR / "credentials.runtime.yml"
     path.write_text(yaml.safe_dump(credentials, sort_keys=False), encoding="utf-8")
@@ -73,9 +76,18 @@ def runtime_credentials() -> Path:
 
 
 def start_action_server(port: int) -> subprocess.Popen:
-    """`python -m actions.server`: loopback unless ACTION_SERVER_HOST is set."""
+    """`python -m actions.server`: loopback unless ACTION_SERVER_HOST is set; it
+    counts referral statistics in the tracker store of endpoints.yml."""
     return subprocess.Popen(
-        [str(BIN / "python"), "-m", "actions.server", "--port", str(port)],
+        [
+            str(BIN / "python"),
+            "-m",
+            "actions.server",
+            "--port",
+            str(port),
+            "--endpoints",
+            str(ROOT / "endpoints.yml"),
+        ],
         cwd=ROOT,
         env=_env(),
     )

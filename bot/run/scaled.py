@@ -145,7 +145,15 @@ def start_action_server(
     profile: Profile, env: Mapping[str, str], log: Optional[Path] = None
 ) -> subprocess.Popen:
     return subprocess.Popen(
-        [BIN / "python", "-m", "actions.server", "--port", str(profile.action_port)],
+        [
+            BIN / "python",
+            "-m",
+            "actions.server",
+            "--port",
+            str(profile.action_port),
+            "--endpoints",  # referral statistics in the same PostgreSQL database
+            str(ENDPOINTS),
+        ],
         cwd=ROOT,
         env=dict(env),
         stdout=log.open("ab") if log else None,

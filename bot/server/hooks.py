@@ -14,7 +14,9 @@ checks that each one registers the hooks):
   TURN_DEADLINE_SECONDS (2.5) in any case. Custom-action results are validated
   with a validator built once (`bot.server.action_results`), not one per call.
 - after start (the agent is loaded by then): the tracker store is watched
-  (`bot.stores.health`) and the retention purge starts (`bot.stores.purge`).
+  (`bot.stores.health`), the retention purge starts (`bot.stores.purge`), and
+  the safety nets the guard sends are counted in the tracker store's database
+  (`bot.guard.counting`, anonymous referral statistics).
 - before stop: the purge task is cancelled.
 
 The Rasa internals these touch are in `bot.server.rasa_internals`.
@@ -29,6 +31,7 @@ from typing import Any
 
 from sanic import Blueprint
 
+from bot.guard.counting import count_in_tracker_store
 from bot.server.rasa_internals import set_action_timeout as set_rasa_action_timeout
 from bot.stores.health import watch_tracker_store
 from bot.stores.purge import purge_interval_seconds, purge_periodically
@@ -80,6 +83,7 @@ async def _after_start(app: Any, _loop: Any) -> None:
         logger.error("No agent after start: the tracker store cannot be watched.")
         return
     watch_tracker_store(tracker_store)
+    count_in_tracker_store(tracker_store)
     app.ctx.retention_purge = asyncio.ensure_future(
         purge_periodically(tracker_store, purge_interval_seconds())
     )

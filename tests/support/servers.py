@@ -145,6 +145,8 @@ class Servers:
                 str(self.action_port),
                 "--actions",
                 self.actions_package,
+                "--endpoints",  # referral statistics beside the test's tracker store
+                str(self.write_endpoints()),
             ],
             cwd=ROOT,
             env=self.env,
@@ -153,7 +155,8 @@ class Servers:
         )
         wait_for(f"http://127.0.0.1:{self.action_port}/health", self.actions)
 
-    def start_rasa(self) -> None:
+    def write_endpoints(self) -> Path:
+        """The endpoints of both servers: the test's own SQLite tracker store."""
         endpoints = {
             "action_endpoint": {"url": f"http://127.0.0.1:{self.action_port}/webhook"},
             "tracker_store": {
@@ -162,7 +165,12 @@ class Servers:
                 "db": str(self.db),
             },
         }
-        (self.workdir / "endpoints.yml").write_text(yaml.safe_dump(endpoints))
+        path = self.workdir / "endpoints.yml"
+        path.write_text(yaml.safe_dump(endpoints))
+        return path
+
+    def start_rasa(self) -> None:
+        self.write_endpoints()
         (self.workdir / "credentials.yml").write_text(
             yaml.safe_dump(dict(self.credentials))
         )

@@ -1,4 +1,4 @@
-"""Talk to the real assistant over REST, as a child would, in both languages."""
+"""Talk to the real assistant over REST, as a child would, in every language."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from typing import Any, Dict, List
 
 import pytest
 
+from referrals import load_dataset
 from tests.support.servers import Servers as Stack
 
 pytestmark = pytest.mark.servers
@@ -32,6 +33,10 @@ FIRST_REPLIES = [
     ("someone is hurting me right now", ["112", "158"]),
     ("uz nechci zit", ["116 111", "112"]),
     ("i want to kill myself", ["116 111", "112"]),
+    ("мене шантажують, каже що розішле мої фото якщо не заплачу", ["116 111", "158"]),
+    ("він зараз стоїть під дверима і кричить", ["112", "158"]),
+    ("я більше не хочу жити", ["116 111", "112"]),
+    ("ne khochu zhyty", ["116 111", "112"]),
 ]
 
 
@@ -51,6 +56,16 @@ def test_reply_follows_the_language_of_each_message(stack):
 
     assert "vin" in czech[0]["text"].lower()  # "není tvoje vina"
     assert "fault" in english[0]["text"].lower()
+
+
+def test_a_ukrainian_message_is_answered_in_ukrainian(stack):
+    situations = load_dataset().situations.values()
+
+    replies = say(stack, f"child-{uuid.uuid4()}", "мене шантажують моїми фотками")
+
+    first = replies[0]["text"]
+    assert any(first.startswith(s.text["uk"]) for s in situations), first
+    assert not any(first.startswith(s.text["cs"]) for s in situations), first
 
 
 def test_slash_intent_injection_goes_through_the_nlu(stack):

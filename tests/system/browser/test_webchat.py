@@ -207,7 +207,9 @@ def test_delete_erases_the_conversation_on_the_server_and_on_the_page(
     page.click("#delete")
     page.click("#delete-yes")
 
-    expect(page.locator("#status")).to_have_text(DELETED)
+    deleted = load_dataset().webchat["deleted"]["cs"]  # the counts stay: it says so
+    assert deleted.startswith("Konverzace je smazaná.") and "anonymní" in deleted
+    expect(page.locator("#status")).to_have_text(deleted)
     expect(page.locator("#log > *")).to_have_count(0)
     assert conversation not in webchat_server.stored_events()
 
@@ -308,11 +310,16 @@ def test_a_ukrainian_browser_gets_the_chat_in_ukrainian(
 # -- the widget on another site ----------------------------------------------------
 
 
+def open_chat_label(lang: str) -> str:
+    return load_dataset().webchat["open_chat"][lang]
+
+
 def test_the_widget_chats_from_another_site_and_quick_exit_leaves_that_site(
     page: Page, webchat_server: WebChatServer, embedding_site: EmbeddingSite
 ) -> None:
+    # The site is in English, the browser in Czech: the child's language wins.
     page.goto(f"{embedding_site.url}/help.html")
-    page.get_by_role("button", name="Support chat").click()
+    page.get_by_role("button", name=open_chat_label("cs")).click()
     chat = page.frame_locator("iframe")
     chat.locator("#message").fill(DISCLOSURE)
     chat.locator("#message").press("Enter")
@@ -327,12 +334,29 @@ def test_escape_twice_on_the_embedding_site_leaves_it(
     page: Page, webchat_server: WebChatServer, embedding_site: EmbeddingSite
 ) -> None:
     page.goto(f"{embedding_site.url}/help.html")
-    page.get_by_role("button", name="Support chat").wait_for()
+    page.get_by_role("button", name=open_chat_label("cs")).wait_for()
     page.keyboard.press("Escape")
     page.keyboard.press("Escape")
     page.wait_for_url(f"{NEUTRAL_SITE}**")
 
 
+@pytest.mark.parametrize("locale,lang", [("uk-UA", "uk"), ("de-DE", "en")])
+def test_the_widget_follows_the_browser_then_the_embedding_site(
+    browser: Browser,
+    webchat_server: WebChatServer,
+    embedding_site: EmbeddingSite,
+    locale: str,
+    lang: str,
+) -> None:
+    context = new_context(browser, locale=locale)
+    page = context.new_page()
+    try:
+        page.goto(f"{embedding_site.url}/help.html")
+        page.get_by_role("button", name=open_chat_label(lang)).click()
+        frame = page.frame_locator("iframe")
+        expect(frame.locator("html")).to_have_attribute("lang", lang)
+    finally:
+        context.close()
 def test_the_widget_is_refused_on_a_site_that_is_not_configured(
     page: Page, webchat_server: WebChatServer, foreign_site: EmbeddingSite
 ) -> None:
