@@ -27,6 +27,7 @@ from tests.support.stand_ins import (
     HELPLINE,
     PlatformStandIn,
     is_privacy_notice,
+    running_stand_in,
 )
 
 BIN = Path(sys.executable).parent
@@ -95,6 +96,20 @@ async def _wait_until_ready(process: Any, url: str, log: Path) -> None:
             await asyncio.sleep(2)
     tail = log.read_text(errors="replace")[-3000:]
     pytest.fail(f"{log.name}: the server did not start:\n{tail}")
+
+
+@pytest.fixture
+async def bot_api() -> AsyncIterator[PlatformStandIn]:
+    """The Telegram Bot API, a loopback stand-in (as TELEGRAM_API_URL allows)."""
+    async with running_stand_in({"ok": True, "result": True}) as stand_in:
+        yield stand_in
+
+
+@pytest.fixture
+async def graph_api() -> AsyncIterator[PlatformStandIn]:
+    """The Graph API's Send API, a loopback stand-in."""
+    async with running_stand_in({"recipient_id": "1", "message_id": "m"}) as stand_in:
+        yield stand_in
 
 
 @pytest.fixture

@@ -43,7 +43,9 @@ def call_label(helpline_id: str) -> str:
 
 
 def reply_bubbles(page: Page) -> List[str]:
-    return page.locator("#log .message.bot").all_inner_texts()
+    """The bot bubbles' texts, speaker label first, each line break a space."""
+    texts = page.locator("#log .message.bot").all_inner_texts()
+    return [" ".join(text.split()) for text in texts]
 
 
 def first_bubble_is_at_the_top(page: Page) -> None:
@@ -107,7 +109,7 @@ def test_the_first_reply_leaves_the_law_for_when_it_is_asked_for(
         timeout=REPLY_SECONDS
     )
     law, again = reply_bubbles(page)[len(first_reply) :]
-    assert law.startswith(f"{ASSISTANT} {FACTS_HEADING}")
+    assert law.startswith(f"{ASSISTANT} {FACTS_HEADING}"), law
     assert again == f"{ASSISTANT} {SAFETY_QUESTION}"  # still asked, still answerable
     screenshot(page, "360px-the-law")
 
@@ -156,5 +158,4 @@ def test_typing_is_shown_and_announced_once_while_the_reply_is_on_its_way(
     announced = page.locator("#announcer > p").all_inner_texts()
     assert announced.count(typing_text) == 1
     assert announced[0] == typing_text
-    bubbles = [text.replace("\n", " ") for text in reply_bubbles(page)]
-    assert [a.replace("\n", " ") for a in announced[1:]] == bubbles
+    assert [" ".join(a.split()) for a in announced[1:]] == reply_bubbles(page)
