@@ -355,6 +355,8 @@ def test_the_widget_follows_the_browser_then_the_embedding_site(
         expect(frame.locator("html")).to_have_attribute("lang", lang)
     finally:
         context.close()
+
+
 def test_the_widget_is_refused_on_a_site_that_is_not_configured(
     page: Page, webchat_server: WebChatServer, foreign_site: EmbeddingSite
 ) -> None:
