@@ -25,19 +25,22 @@ class AveragedLogisticRegressionClassifier(LogisticRegressionClassifier):
 
     @staticmethod
     def get_default_config() -> Dict[Text, Any]:
-        return {**LogisticRegressionClassifier.get_default_config(), "weight": 0.5,
-                "max_iter": 300}
+        return {
+            **LogisticRegressionClassifier.get_default_config(),
+            "weight": 0.5,
+            "max_iter": 300,
+        }
 
     def process(self, messages: List[Message]) -> List[Message]:
         weight = float(self.config["weight"])
         X = self._create_X(messages)
         probabilities = self.clf.predict_proba(X)
-        for message, row in zip(messages, probabilities):
+        for message, row in zip(messages, probabilities, strict=True):
             earlier = {
                 entry["name"]: float(entry["confidence"])
                 for entry in message.get(INTENT_RANKING_KEY) or []
             }
-            own = dict(zip(self.clf.classes_, map(float, row)))
+            own = dict(zip(self.clf.classes_, map(float, row), strict=True))
             names = set(earlier) | set(own)
             ranking = sorted(
                 (

@@ -31,8 +31,9 @@ from referrals.schema import LANGUAGES
 MAX_WORDS_PER_SENTENCE = 22
 MAX_SENTENCES_PER_TEXT = 4
 # Every language of the dataset needs its limit (a test says so). Measured with
-# the first texts: cs 30.5, en 25.0.
-MAX_LIX = {"cs": 35, "en": 35, "uk": 35}
+# the first texts: cs 30.5, en 25.0. LIX has no Ukrainian scale; Ukrainian words are
+# longer in letters than Czech ones, so the same short sentences measure 40.2.
+MAX_LIX = {"cs": 35, "en": 35, "uk": 42}
 LONG_WORD_LETTERS = 6
 
 # Legal terms and what must be in the same text to explain them, by concept and

@@ -306,6 +306,7 @@ async def test_a_ukrainian_or_russian_phone_gets_the_notice_in_ukrainian(
 
     [message] = agent.messages
     assert message.metadata == {"language_hint": "uk"}
+    # The notice follows the first reply message (issue 13), in Ukrainian.
     notice = bot_api.calls("/sendMessage")[1].body["text"]
     assert notice == PrivacyNotice.from_dataset().texts["uk"]
 

@@ -165,9 +165,15 @@ def test_critical_phrases(text, intent):
 def test_every_language_has_danger_and_suicide_phrases():
     with PHRASES_FILE.open(encoding="utf-8") as handle:
         phrases = yaml.safe_load(handle)
-    assert set(phrases) == {"suicidal_thoughts", "immediate_danger"}
-    for by_language in phrases.values():
-        assert all(by_language.get(lang) for lang in LANGUAGES)
+    assert set(phrases) == {
+        "suicidal_thoughts",
+        "immediate_danger",
+        "idioms",
+        "pictures",
+    }
+    for intent in ("suicidal_thoughts", "immediate_danger"):
+        assert all(phrases[intent].get(lang) for lang in LANGUAGES)
+    assert all(phrases["pictures"].get(lang) for lang in LANGUAGES)
 
 
 def test_critical_phrase_overrides_the_model_and_keeps_its_ranking():
