@@ -157,7 +157,16 @@ def new_context(browser: Browser, **options: object) -> BrowserContext:
     return context
 
 
+def settled(page: Page) -> None:
+    """Bubbles faded in and smooth scrolling done."""
+    page.wait_for_function("""() => document.getAnimations().every(
+        a => a.playState !== 'running' || a.effect.getTiming().iterations === Infinity
+    )""")
+    page.wait_for_timeout(600)
+
+
 def screenshot(page: Page, name: str) -> None:
+    settled(page)
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / f"{name}.png"))
 
