@@ -6,9 +6,14 @@ blueprint; Sanic copies the listeners to the app, and they run once per server
 however many channels carry them (`credentials.yml` may name any of them; a test
 checks that each one registers the hooks):
 
-- before start: the custom-action timeout. `RemoteAction.run` passes the module
-  global `rasa.core.actions.action.DEFAULT_REQUEST_TIMEOUT` (fixed at 300 s) as
-  the request timeout on every call, reading it at call time; it is set to
+- before start: the project's loggers (`bot`, `actions`, `stats`) get the level
+  Rasa runs at (`LOG_LEVEL`, which `rasa run` sets from `--debug`/`--verbose`).
+  Rasa sets only its own logger; the root logger is left to whoever touches it
+  last (loading the model raises it to WARNING), and the retention purge and the
+  guard would then log nothing.
+- before start, too: the custom-action timeout. `RemoteAction.run` passes the
+  module global `rasa.core.actions.action.DEFAULT_REQUEST_TIMEOUT` (fixed at
+  300 s) as the request timeout on every call, reading it at call time; it is set to
   ACTION_TIMEOUT_SECONDS (default 2), so a hung action server cannot hold a
   conversation's lock for five minutes. The channel guard answers after
   TURN_DEADLINE_SECONDS (2.5) in any case. Custom-action results are validated
@@ -63,9 +68,23 @@ def _first_time(app: Any, flag: str) -> bool:
     return True
 
 
+# The loggers of this project's packages; each gets Rasa's level at start.
+PROJECT_LOGGERS = ("bot", "actions", "stats")
+
+
+def set_project_log_level(level_name: str) -> None:
+    """Give the project's loggers `level_name` (a name such as "INFO")."""
+    level = logging.getLevelName(level_name.upper())
+    if not isinstance(level, int):
+        level = logging.INFO
+    for name in PROJECT_LOGGERS:
+        logging.getLogger(name).setLevel(level)
+
+
 async def _before_start(app: Any, _loop: Any) -> None:
     if not _first_time(app, STARTED_FLAG):
         return
+    set_project_log_level(os.environ.get("LOG_LEVEL", "INFO"))
     set_action_timeout(action_timeout_seconds())
     # Imported at start: it loads Rasa's actions and with them TensorFlow, which
     # importing a channel module (the Telegram command line) does not need.

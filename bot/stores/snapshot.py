@@ -87,6 +87,8 @@ def compact_events(
 ) -> List[Event]:
     """A bounded list of events with the same state as `events` (see above)."""
     events = list(events)
+    if not events:
+        return []
     slots = list(slots)
     start = latest_session_start(events)
     session = [events[start]] if isinstance(events[start], SessionStarted) else []

@@ -96,8 +96,15 @@ class PrivateSQLTrackerStore(SQLTrackerStore):
         )
 
     def _save_with_snapshot(self, tracker: DialogueStateTracker) -> None:
-        """Append the new events (redacted) and replace the snapshot, atomically."""
+        """Append the new events (redacted) and replace the snapshot, atomically.
+
+        A tracker with no events (Rasa's processor creates every new conversation
+        so, and saves it before the session starts) stores nothing, as in Rasa's
+        own SQL store: there is no state to snapshot yet.
+        """
         events = list(tracker.events)
+        if not events:
+            return
         with self.session_scope() as session:
             row = session.get(Snapshot, tracker.sender_id)
             new = self._new_events(session, tracker, events, row)

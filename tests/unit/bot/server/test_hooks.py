@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import importlib
+import logging
 import uuid
 from typing import Any, Dict, List
 
@@ -96,3 +97,25 @@ async def test_the_hooks_run_once_whichever_channels_are_open(
         assert purge is not None and not purge.done()
     await asyncio.sleep(0)
     assert purge.cancelled()
+
+
+@pytest.mark.parametrize("level", ["DEBUG", "INFO", "WARNING"])
+def test_the_project_logs_at_the_level_rasa_runs_at(
+    level: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Loading the model leaves the root logger at WARNING: without their own
+    # level the purge's and the guard's INFO lines were lost.
+    for name in hooks.PROJECT_LOGGERS:
+        monkeypatch.setattr(logging.getLogger(name), "level", logging.NOTSET)
+    monkeypatch.setattr(logging.getLogger(), "level", logging.WARNING)
+
+    hooks.set_project_log_level(level)
+
+    for name in ("bot.stores.purge", "bot.guard.turn", "actions.referral", "stats"):
+        assert logging.getLogger(name).getEffectiveLevel() == getattr(logging, level)
+
+
+def test_an_unknown_level_name_logs_at_info(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(logging.getLogger("bot"), "level", logging.NOTSET)
+    hooks.set_project_log_level("loud")
+    assert logging.getLogger("bot.stores.purge").getEffectiveLevel() == logging.INFO

@@ -121,3 +121,28 @@ def test_a_conversation_stored_before_snapshots_is_read_and_then_snapshotted(
         assert_same_state(legacy, compact, domain)
 
     asyncio.run(scenario())
+
+
+def test_a_new_conversation_saved_before_its_first_event_is_not_a_failure(
+    tmp_path: Path, domain: Domain
+) -> None:
+    # Rasa's processor creates a new conversation with no events (no initial
+    # action_listen) and saves it at once; that save raised IndexError and showed
+    # the store as degraded on every new conversation.
+    async def scenario() -> None:
+        store = store_at(tmp_path / "t.db", domain)
+        created = await store.get_or_create_tracker(
+            "new-child", append_action_listen=False
+        )
+        assert list(created.events) == []
+        assert not store.health.degraded
+        assert stored_events(store, "new-child") == []
+        assert await store.retrieve("new-child") is None
+
+    asyncio.run(scenario())
+
+
+def test_compacting_no_events_gives_none() -> None:
+    from bot.stores.snapshot import compact_events
+
+    assert compact_events([], []) == []
