@@ -13,6 +13,20 @@ Rasa fails there, loudly, and nowhere else.
 | `FailSafeTrackerStore._on_tracker_store_error`   | store failures logged, no text   |
 | `._tracker_store` of the store wrappers          | reaching the configured store    |
 | `DialogueStateTracker._max_event_history`        | copying a tracker to redact it   |
+| `SQLTrackerStore._additional_events`             | the events a save has not stored |
+
+Protected methods of Rasa's base classes that the project's subclasses call
+through `self` (they are part of the subclassing contract, so the call stays in
+the subclass; `INHERITED_PROTECTED` names each, and the test checks its shape
+like the ones above):
+
+| base class and method                          | called by               |
+|------------------------------------------------|-------------------------|
+| `CollectingOutputChannel._message`             | `bot.channels.rest`     |
+| `CollectingOutputChannel._persist_message`     | `bot.channels.rest`     |
+| `SocketIOOutput._send_message`                 | `bot.channels.webchat`  |
+| `LogisticRegressionClassifier._create_X`       | `bot.nlu.ensemble`      |
+| `Tokenizer._apply_token_pattern`               | `bot.nlu.tokenizer`     |
 """
 
 from __future__ import annotations
@@ -34,6 +48,36 @@ ACTION_TIMEOUT_GLOBAL = "DEFAULT_REQUEST_TIMEOUT"
 # The attribute under which the wrappers (FailSafeTrackerStore,
 # AwaitableTrackerStore) keep the store they wrap.
 WRAPPED_STORE_ATTRIBUTE = "_tracker_store"
+
+# Protected methods of Rasa's base classes called by the project's subclasses:
+# (module, class, method, its parameters after `self`).
+INHERITED_PROTECTED = (
+    (
+        "rasa.core.channels.channel",
+        "CollectingOutputChannel",
+        "_message",
+        ("recipient_id", "text", "image", "buttons", "attachment", "custom"),
+    ),
+    (
+        "rasa.core.channels.channel",
+        "CollectingOutputChannel",
+        "_persist_message",
+        ("message",),
+    ),
+    (
+        "rasa.core.channels.socketio",
+        "SocketIOOutput",
+        "_send_message",
+        ("socket_id", "response"),
+    ),
+    (
+        "rasa.nlu.classifiers.logistic_regression_classifier",
+        "LogisticRegressionClassifier",
+        "_create_X",
+        ("messages",),
+    ),
+    ("rasa.nlu.tokenizers.tokenizer", "Tokenizer", "_apply_token_pattern", ("tokens",)),
+)
 
 ActionResultValidator = Callable[["RemoteAction", Dict[str, Any]], bool]
 
@@ -87,3 +131,14 @@ def innermost_store(tracker_store: Any) -> Any:
 def max_event_history(tracker: DialogueStateTracker) -> Optional[int]:
     """The event limit a tracker was built with (Rasa keeps it private)."""
     return tracker._max_event_history
+
+
+def events_not_yet_stored(
+    store: Any, session: Any, tracker: DialogueStateTracker
+) -> Any:
+    """The events of `tracker` that `store` (Rasa's SQL store) has not saved.
+
+    `SQLTrackerStore._additional_events` counts the stored events of the latest
+    session and skips as many of the tracker's.
+    """
+    return store._additional_events(session, tracker)

@@ -12,7 +12,7 @@ from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.core.events import ActionExecuted, Event, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
-from bot.server.rasa_internals import max_event_history
+from bot.server.rasa_internals import events_not_yet_stored, max_event_history
 from bot.stores.health import StoreHealth
 from bot.stores.redaction import redacted_event
 from bot.stores.snapshot import compact_events
@@ -143,7 +143,7 @@ class PrivateSQLTrackerStore(SQLTrackerStore):
         """The events of `tracker` not yet stored."""
         if row is None:
             # No snapshot: Rasa's count of the stored events of the session.
-            return list(self._additional_events(session, tracker))
+            return list(events_not_yet_stored(self, session, tracker))
         count = row.event_count or 0
         if 0 < count <= len(events):
             previous = events[count - 1]
