@@ -10,8 +10,10 @@ Every request needs OPERATOR_TOKEN, as `Authorization: Bearer <token>` or
 one. The page is Rasa's public extension point for routes, an input channel
 (`OperatorPage`, mounted at `/operator` by its `url_prefix`), that
 `bot.run.cli` adds to the credentials only when OPERATOR_TOKEN is set; without
-a token of at least 16 characters every path answers 404. Neither the token
-nor the query string is logged (Rasa keeps Sanic's access log at ERROR).
+a token of at least 16 characters every path answers 404. The token is never
+logged: Rasa keeps Sanic's access log at ERROR by default, and whatever level
+an operator sets (`LOG_LEVEL_LIBRARIES`, `--log-file`), `HideTokens` on Sanic's
+loggers writes a `token=` query value as `token=[hidden]`.
 
 The figures are `stats.report` figures, read from the tracker store's database
 in a worker thread, so a page view does not hold up the conversations.
@@ -26,6 +28,7 @@ import hmac
 import html
 import logging
 import os
+import re
 from pathlib import Path
 from string import Template
 from typing import Any, Awaitable, Callable, Dict, Mapping, Optional, Text, Tuple, Union
@@ -77,6 +80,40 @@ def operator_token(env: Optional[Mapping[str, str]] = None) -> Optional[str]:
         )
         return None
     return token
+
+
+# A token in a query string, as a request line or URL in a log record has it.
+TOKEN_IN_QUERY = re.compile(r"(?i)([?&]token=)[^&\s\"']*")
+# Sanic's loggers: the access log names every request's URL.
+SANIC_LOGGERS = ("sanic.access", "sanic.error", "sanic.root")
+
+
+def hide_token(text: str) -> str:
+    return TOKEN_IN_QUERY.sub(r"\1[hidden]", text)
+
+
+class HideTokens(logging.Filter):
+    """Rewrites a `token=` query value in a record before any handler sees it."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        request = getattr(record, "request", None)
+        if isinstance(request, str):
+            record.request = hide_token(request)
+        if isinstance(record.msg, str):
+            record.msg = hide_token(record.msg)
+        if isinstance(record.args, tuple):
+            record.args = tuple(
+                hide_token(arg) if isinstance(arg, str) else arg for arg in record.args
+            )
+        return True
+
+
+def hide_tokens_in_sanic_logs() -> None:
+    """Install `HideTokens` on Sanic's loggers, once."""
+    for name in SANIC_LOGGERS:
+        sanic_logger = logging.getLogger(name)
+        if not any(isinstance(f, HideTokens) for f in sanic_logger.filters):
+            sanic_logger.addFilter(HideTokens())
 
 
 def presented_token(request: Request) -> Optional[str]:
@@ -183,6 +220,7 @@ class OperatorPage(InputChannel):
     ) -> Blueprint:
         token = operator_token()
         k = min_count()
+        hide_tokens_in_sanic_logs()
         blueprint = Blueprint("operator_page", __name__)
         register_server_hooks(blueprint)
 

@@ -149,6 +149,35 @@ async def test_neither_the_token_nor_the_query_is_logged(
     assert "token=" not in caplog.text
 
 
+def test_an_access_log_at_any_level_hides_the_token(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Sanic writes every request's URL to its access log, which an operator may
+    # turn on (LOG_LEVEL_LIBRARIES=DEBUG, --log-file): the token stays out.
+    monkeypatch.setenv("OPERATOR_TOKEN", TOKEN)
+    access = logging.getLogger("sanic.access")
+    monkeypatch.setattr(access, "filters", [])
+    OperatorPage().blueprint(on_new_message=None)  # type: ignore[arg-type]
+    lines: list = []
+
+    class Keep(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            lines.append(f"{getattr(record, 'request', '')} {record.getMessage()}")
+
+    handler = Keep()
+    access.addHandler(handler)
+    monkeypatch.setattr(access, "level", logging.DEBUG)
+    try:
+        url = f"http://127.0.0.1:5005/operator/stats.csv?weeks=12&token={TOKEN}"
+        access.info("", extra={"request": f"GET {url}", "status": 200, "byte": 9})
+        access.info("GET %s", f"/operator/stats?TOKEN={TOKEN}")
+    finally:
+        access.removeHandler(handler)
+    assert len(lines) == 2
+    assert all(TOKEN not in line for line in lines)
+    assert "weeks=12&token=[hidden]" in lines[0]
+
+
 def test_the_page_is_in_the_credentials_only_with_a_token() -> None:
     assert credentials({}) == {}
     assert credentials({"OPERATOR_TOKEN": TOKEN}) == {
