@@ -187,24 +187,33 @@ def said(dataset: ReferralDataset, situation_id: str, lang: str) -> str:
     ).lower()
 
 
-@pytest.mark.parametrize("lang", ["cs", "en"])
+# The same claims in each language ("nothing happens" is said only to be denied).
+NOTHING_HAPPENS = {
+    "en": ["nothing illegal", "cannot be punished", "nothing happens at all"],
+    "cs": ["nic nelegálního", "nejde potrestat", "nic se nestane."],
+    "uk": ["нічого незаконного", "тебе не покарають", "нічого не буде"],
+}
+# "The victim" in each language (Ukrainian: the stem of жертва, жертвою...).
+VICTIM = {"en": "victim", "cs": "oběť", "uk": "жертв"}
+# "Can be a crime" (Ukrainian: "може бути злочином").
+CAN_BE_A_CRIME = {
+    "en": "can be a crime",
+    "cs": "může být trestné",
+    "uk": "може бути злочином",
+}
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
 @pytest.mark.parametrize("situation_id", ["am_i_in_trouble", *TROUBLE_CASES])
 def test_no_trouble_answer_says_nothing_happens(
     dataset: ReferralDataset, situation_id: str, lang: str
 ) -> None:
     text = said(dataset, situation_id, lang)
-    for claim in [
-        "nothing illegal",
-        "nic nelegálního",
-        "cannot be punished",
-        "nejde potrestat",
-        "nothing happens at all",
-        "nic se nestane.",
-    ]:
+    for claim in NOTHING_HAPPENS[lang]:
         assert claim not in text
 
 
-@pytest.mark.parametrize("lang", ["cs", "en"])
+@pytest.mark.parametrize("lang", LANGUAGES)
 def test_the_unknown_case_says_only_what_is_true_in_every_case_then_asks(
     dataset: ReferralDataset, lang: str
 ) -> None:
@@ -212,7 +221,10 @@ def test_the_unknown_case_says_only_what_is_true_in_every_case_then_asks(
     text = said(dataset, "am_i_in_trouble", lang)
     assert "linka_bezpeci" in situation.helplines
     # Neither "you are the victim" nor "it is a crime": that depends on the case.
-    for claim in ["oběť", "victim", "trestný čin", "a crime", "trestné", "not a crime"]:
+    for claim in [
+        *["oběť", "victim", "trestný čin", "a crime", "trestné", "not a crime"],
+        *["жертв", "злочин"],
+    ]:
         assert claim not in text
     assert situation.question is not None
     assert [b.intent for b in dataset.button_sets[str(situation.buttons)]] == (
@@ -220,45 +232,62 @@ def test_the_unknown_case_says_only_what_is_true_in_every_case_then_asks(
     )
 
 
-@pytest.mark.parametrize("lang", ["cs", "en"])
+@pytest.mark.parametrize("lang", LANGUAGES)
 def test_a_forwarder_is_never_told_they_are_the_victim(
     dataset: ReferralDataset, lang: str
 ) -> None:
     text = said(dataset, "trouble_others_images", lang)
-    for claim in ["oběť", "victim", "ne tě trestat", "not to punish you"]:
+    not_punished = {
+        "en": "not to punish you",
+        "cs": "ne tě trestat",
+        "uk": "тебе не покарають",
+    }
+    for claim in [VICTIM[lang], not_punished[lang]]:
         assert claim not in text
     # ...but that it can be a crime, what to do, and that 116 111 helps.
-    assert ("může být trestný čin" if lang == "cs" else "can be a crime") in text
-    assert ("smaž" if lang == "cs" else "delete") in text
+    can_be = {
+        "en": "can be a crime",
+        "cs": "může být trestný čin",
+        "uk": "може бути злочином",
+    }
+    assert can_be[lang] in text
+    assert {"en": "delete", "cs": "smaž", "uk": "видали"}[lang] in text
     assert "116 111" in text
     facts = dataset.situations["trouble_others_images"].facts
     assert {"child_forwarding_is_a_crime", "law_child_pornography"} <= set(facts)
 
 
-@pytest.mark.parametrize("lang", ["cs", "en"])
+@pytest.mark.parametrize("lang", LANGUAGES)
 def test_a_child_who_sent_their_own_picture_is_told_a_blackmailer_is_to_blame(
     dataset: ReferralDataset, lang: str
 ) -> None:
     situation = dataset.situations["trouble_sent_own"]
     opener = situation.text[lang].lower()
-    assert ("ty jsi oběť" if lang == "cs" else "you are the victim") in opener
+    you_are = {"en": "you are the victim", "cs": "ty jsi oběť", "uk": "ти — жертва"}
+    assert you_are[lang] in opener
     # "can be", never a flat "is" or "is not": the source says both.
     sending = dataset.fact("child_sending_own_images").text[lang].lower()
-    assert ("může posuzovat" if lang == "cs" else "can count as a crime") in sending
+    can_count = {
+        "en": "can count as a crime",
+        "cs": "může posuzovat",
+        "uk": "може вважатися злочином",
+    }
+    assert can_count[lang] in sending
     # Waivers, prison last, penalties halved (Q9.8, Q9.9); the police are named.
     assert {"law_juvenile_waiver", "law_juvenile_penalties"} <= set(situation.facts)
     assert "police" in situation.helplines
 
 
-@pytest.mark.parametrize("lang", ["cs", "en"])
+@pytest.mark.parametrize("lang", LANGUAGES)
 @pytest.mark.parametrize("situation_id", ["trouble_own_images", "trouble_sent_own"])
 def test_the_own_picture_answers_say_someone_elses_are_different(
     dataset: ReferralDataset, situation_id: str, lang: str
 ) -> None:
     # A forwarder the NLU sends here by mistake must not read reassurance only.
     opener = dataset.situations[situation_id].text[lang].lower()
-    assert ("někoho jiného" if lang == "cs" else "someone else's") in opener
-    assert ("může být trestné" if lang == "cs" else "can be a crime") in opener
+    someone_else = {"en": "someone else's", "cs": "někoho jiného", "uk": "інших людей"}
+    assert someone_else[lang] in opener
+    assert CAN_BE_A_CRIME[lang] in opener
 
 
 @pytest.mark.parametrize("situation_id", TROUBLE_CASES)
@@ -269,10 +298,11 @@ def test_each_case_says_what_under_15_means(
     fact = dataset.fact("child_under_15").text
     assert "nothing happens" in fact["en"] and "dealt with" in fact["en"]
     assert "nic nestane" in fact["cs"] and "řešit" in fact["cs"]
+    assert "нічого не станеться" in fact["uk"] and "займатися далі" in fact["uk"]
 
 
 def test_the_first_bubbles_differ_by_case(dataset: ReferralDataset) -> None:
-    for lang in ("cs", "en"):
+    for lang in LANGUAGES:
         situations = ["am_i_in_trouble", *TROUBLE_CASES]
         openers = [dataset.situations[s].text[lang] for s in situations]
         assert len(set(openers)) == len(openers)
