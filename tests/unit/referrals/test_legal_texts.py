@@ -132,18 +132,18 @@ def test_the_section_193_fact_names_the_profit(dataset: ReferralDataset) -> None
     text = fact(dataset, "law_abuse_for_pornography", "en")
     assert "profiting" in text
     assert "zisk" in fact(dataset, "law_abuse_for_pornography", "cs")
-    assert "прибуток" in fact(dataset, "law_abuse_for_pornography", "uk")
+    assert "заробляє" in fact(dataset, "law_abuse_for_pornography", "uk")
 
 
 OVERSTATED = {
     "en": ["is committing a crime", "different, because"],
-    "cs": ["trestný čin páchá", "je to jinak"],
+    "cs": ["trestný čin páchá", "jinak, jejich šíření"],
     "uk": ["злочин чинить", "інакше, бо"],
 }
 BLAME_IS_THEIRS = {
-    "en": ["the blame is theirs", "can be a crime", "blackmail is one"],
-    "cs": ["vinu má ten člověk", "může být trestný čin", "vydírání trestný čin je"],
-    "uk": ["винна ця людина", "може бути злочином", "шантаж — це злочин"],
+    "en": ["it's their fault", "can be a crime", "blackmail always is"],
+    "cs": ["vinu má on", "může být trestný čin", "vydírání je trestný čin"],
+    "uk": ["винна ця людина", "може бути злочином", "шантаж — злочин завжди"],
 }
 
 
@@ -242,7 +242,7 @@ def test_a_child_afraid_of_their_parents_reads_section_8_in_the_first_reply(
 
 OSPOD_EXPLAINED = {
     "en": "child protection office (ospod)",
-    "cs": "ospod (oddělení úřadu, které chrání děti)",
+    "cs": "ospod (část úřadu, která chrání děti)",
     "uk": "ospod (службу захисту дітей)",
 }
 
@@ -302,8 +302,8 @@ def test_a_step_suggesting_take_it_down_says_its_limits(
 
 HOTLINE_SCOPE = {
     "en": ("cybercrime, including cases of sexual exploitation online", None),
-    "cs": ("sexuálního vykořisťování na internetu", "sexuální zneužívání"),
-    "uk": ("сексуальної експлуатації в інтернеті", "насильств"),
+    "cs": ("sexuální vykořisťování na internetu", "sexuální zneužívání"),
+    "uk": ("сексуальної експлуатації онлайн", "насильств"),
 }
 
 
@@ -359,8 +359,8 @@ def test_the_crime_victims_helpline_is_for_victims_families_and_parents(
 
 PLATFORM_KEEPS = {
     "en": ["only your copy", "platform may keep", "inbox"],
-    "cs": ["jen svoji kopii", "platforma si ale může nechat", "schránka zpráv"],
-    "uk": ["лише свою копію", "платформа може залишити", "скринька повідомлень"],
+    "cs": ["jen svou kopii", "platforma si ale může nechat", "schránka zpráv"],
+    "uk": ["лише свою копію", "платформа може зберегти", "повідомленнях цієї сторінки"],
 }
 PLATFORM_KEEPS_FACT = {
     "en": ["your copy", "platform", "inbox", "may still keep"],
