@@ -15,7 +15,7 @@ import time
 import urllib.error
 import urllib.request
 from pathlib import Path
-from typing import Dict, List, Optional
+from typing import Any, Dict, List, Mapping, Optional
 
 import yaml
 
@@ -62,13 +62,51 @@ def wait_until_up(url: str, process: subprocess.Popen, seconds: float) -> None:
     sys.exit(f"error: {url} did not answer within {seconds:.0f} s")
 
 
+# The project's input channels: each carries the guard and the start-up hooks
+# (action timeout, result validator, store health, retention purge, counting).
+PROJECT_CHANNEL_PREFIXES = ("bot.channels.", "bot.operator.")
+
+
+def unguarded_channels(credentials: Mapping[str, Any]) -> List[str]:
+    """The channels in `credentials` that are not the project's (e.g. Rasa's
+    own `rest`): they would answer without the guard, and a server with only
+    those would start without the start-up hooks, silently."""
+    return [
+        name
+        for name in credentials
+        if not str(name).startswith(PROJECT_CHANNEL_PREFIXES)
+    ]
+
+
+def checked_credentials(credentials: Mapping[str, Any]) -> Mapping[str, Any]:
+    """`credentials` if every channel is the project's and there is one; else exit
+    with an error that says what to name instead."""
+    others = unguarded_channels(credentials)
+    if others:
+        sys.exit(
+            f"error: credentials.yml names {', '.join(map(repr, others))}: a channel "
+            "without the guard and the start-up hooks (action timeout, store health, "
+            "retention purge). Use the project's channels, e.g. "
+            "bot.channels.rest.SafeRestInput (README, Channels)."
+        )
+    if not credentials:
+        sys.exit(
+            "error: credentials.yml names no channel: the assistant would reach no "
+            "one. Name bot.channels.rest.SafeRestInput or "
+            "bot.channels.webchat.WebChatInput."
+        )
+    return credentials
+
+
 def runtime_credentials() -> Path:
     """credentials.yml plus the channels whose environment variables are set, and
-    the operator page when OPERATOR_TOKEN is set (`bot.operator.page`)."""
+    the operator page when OPERATOR_TOKEN is set (`bot.operator.page`); only the
+    project's channels (`checked_credentials`)."""
     with (ROOT / "credentials.yml").open(encoding="utf-8") as handle:
         credentials = yaml.safe_load(handle) or {}
     credentials.update(enabled_channel_credentials(os.environ))
     credentials.update(operator_page_credentials(os.environ))  # OPERATOR_TOKEN
+    checked_credentials(credentials)
     VAR.mkdir(exist_ok=True)
     path = VAR / "credentials.runtime.yml"
     path.write_text(yaml.safe_dump(credentials, sort_keys=False), encoding="utf-8")
