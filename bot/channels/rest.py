@@ -3,7 +3,15 @@
 Same paths and reply format as Rasa's `RestInput`:
 
     GET  /webhooks/rest/          {"status": "ok"}
-    GET  /webhooks/rest/health    {"status": "ok", "tracker_store": "ok"|"degraded"}
+    GET  /webhooks/rest/health    {"status": "ok", "tracker_store": "ok"|"degraded",
+                                   "lock_store": "ok"|"degraded",  (Redis only)
+                                   "turns_in_flight", "max_turns_in_flight",
+                                   "shed_turns"}
+
+`status` is "ok" whenever the server answers: a degraded store still lets every
+child get an answer (at worst the safety net), and a load balancer that took
+every replica out because their shared Redis or PostgreSQL failed would leave
+children with no answer at all. The stores' own keys say what is degraded.
     POST /webhooks/rest/webhook   {"sender": "...", "message": "..."}
                                   -> [{"recipient_id": "...", "text": "..."}, ...]
 
@@ -38,7 +46,7 @@ from sanic.response import HTTPResponse
 
 from bot.guard.turn import guard_on_new_message
 from bot.server.hooks import register_server_hooks
-from bot.stores.health import tracker_store_status
+from bot.stores.health import lock_store_status, tracker_store_status
 
 JSON_CONTENT_TYPE = "application/json"
 # A 100,000-character message is ~400 kB of JSON at most; refuse far larger bodies.
@@ -129,10 +137,12 @@ class SafeRestInput(InputChannel):
         async def health(request: Request) -> HTTPResponse:
             agent = getattr(request.app.ctx, "agent", None)
             store = getattr(agent, "tracker_store", None)
+            lock_store = await lock_store_status(getattr(agent, "lock_store", None))
             return response.json(
                 {
                     "status": "ok",
                     "tracker_store": tracker_store_status(store),
+                    **({} if lock_store is None else {"lock_store": lock_store}),
                     **guarded.shedder.status(),
                 }
             )

@@ -8,8 +8,10 @@ in a channel's `blueprint()` wraps Rasa's handler. For each message the guard
    characters, at most MAX_MESSAGE_CHARS);
 2. replaces the sender id by its pseudonym (`pseudonyms`): the tracker store,
    logs and event broker never see a platform id;
-3. applies the per-sender rate limit and answers an empty message, both with
-   dataset text and without asking Rasa;
+3. applies the per-sender rate limit (`rate_limit`: in memory, or shared by
+   the replicas in Redis when RATE_LIMIT_STORE=redis, falling back to memory
+   while Redis fails) and answers an empty message, both with dataset text and
+   without asking Rasa;
 4. runs the turn with its own output channel that collects the replies, then
    sends them through the channel's output channel to the real recipient;
 5. never leaves the user without an answer: when the turn raises, a custom
@@ -37,7 +39,7 @@ from rasa.core.channels.channel import OutputChannel, UserMessage
 from bot.guard.action_failures import CURRENT_TURN, TurnReport, watch_action_failures
 from bot.guard.counting import count_safety_net
 from bot.guard.pseudonyms import sender_id_key, stored_sender_id
-from bot.guard.rate_limit import SenderRateLimiter
+from bot.guard.rate_limit import RateLimiter, rate_limiter_from_env
 from bot.guard.replies import SafetyReplies, message_language
 from bot.guard.sanitize import sanitize_user_text
 from bot.guard.shedding import SHEDDER, LoadShedder
@@ -74,7 +76,7 @@ class ChannelGuard:
     on_new_message: OnNewMessage
     channel: str
     replies: SafetyReplies
-    limiter: SenderRateLimiter
+    limiter: RateLimiter
     key: bytes
     deadline: float = DEFAULT_TURN_DEADLINE_SECONDS
     shedder: LoadShedder = field(default_factory=lambda: SHEDDER)
@@ -94,7 +96,7 @@ class ChannelGuard:
         metadata = message.metadata if isinstance(message.metadata, dict) else {}
         language = message_language(text, metadata.get("language_hint"))
 
-        if not self.limiter.allow(stored_id):
+        if not await self.limiter.admit(stored_id):
             if stored_id not in self._limited:
                 if len(self._limited) >= MAX_REMEMBERED_LIMITED:
                     self._limited.clear()
@@ -165,7 +167,7 @@ def guard_on_new_message(on_new_message: OnNewMessage, channel: str) -> ChannelG
         on_new_message=on_new_message,
         channel=channel,
         replies=SafetyReplies.from_dataset(),
-        limiter=SenderRateLimiter.from_env(),
+        limiter=rate_limiter_from_env(),
         key=sender_id_key(),
         deadline=float(
             os.environ.get("TURN_DEADLINE_SECONDS") or DEFAULT_TURN_DEADLINE_SECONDS

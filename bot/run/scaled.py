@@ -12,8 +12,10 @@ The services are the local ones unless the environment says otherwise:
 DB_HOST (127.0.0.1), DB_PORT (5432), DB_USER (postgres), DB_PASSWORD (empty),
 DB_DATABASE (referralbot, created if missing), REDIS_HOST (127.0.0.1),
 REDIS_PORT (6379), REDIS_PASSWORD (empty), REDIS_DB (1), LOCK_KEY_PREFIX
-(referralbot). The action server gets a fresh ACTION_SERVER_SECRET each run
-unless one is set. Ctrl-C or SIGTERM stops every server.
+(referralbot), RATE_LIMIT_STORE (redis: the per-sender rate limit is shared by
+the replicas in the same Redis, `bot.guard.rate_limit`). The action server gets
+a fresh ACTION_SERVER_SECRET each run unless one is set. Ctrl-C or SIGTERM stops
+every server.
 """
 
 from __future__ import annotations
@@ -53,6 +55,7 @@ DEFAULTS: Dict[str, str] = {
     "REDIS_PASSWORD": "",
     "REDIS_DB": "1",
     "LOCK_KEY_PREFIX": "referralbot",
+    "RATE_LIMIT_STORE": "redis",
 }
 
 
@@ -239,7 +242,8 @@ def main(argv: Optional[List[str]] = None) -> int:
         print(
             f"Tracker store: PostgreSQL {env['DB_HOST']}:{env['DB_PORT']}"
             f"/{env['DB_DATABASE']}; lock store: Redis {env['REDIS_HOST']}:"
-            f"{env['REDIS_PORT']} db {env['REDIS_DB']}.",
+            f"{env['REDIS_PORT']} db {env['REDIS_DB']}; rate limit: "
+            f"{env['RATE_LIMIT_STORE']}.",
             flush=True,
         )
         print(

@@ -10,14 +10,21 @@ Rasa 3.6 hides two failures of the tracker store:
 Both mean that conversations are no longer saved (no restart safety, no delete).
 Here they are logged at ERROR without any message text, and reported as
 `"degraded"` by `tracker_store_status` (the REST channel's `/health` endpoint).
+
+`lock_store_status` reports a Redis lock store (the scale-out profile) the same
+way, from one PING that may take LOCK_STORE_PING_TIMEOUT_S: while Redis is down
+every message is answered by the guard's safety net (the conversation lock
+cannot be taken), and the rate limit falls back to each replica's memory.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from typing import Any, Optional
 
+from rasa.core.lock_store import RedisLockStore
 from rasa.core.tracker_store import InMemoryTrackerStore
 
 from bot.server.rasa_internals import innermost_store, set_tracker_store_error_callback
@@ -26,6 +33,7 @@ logger = logging.getLogger(__name__)
 
 STATUS_OK = "ok"
 STATUS_DEGRADED = "degraded"
+LOCK_STORE_PING_TIMEOUT_S = 0.5
 
 
 class StoreHealth:
@@ -83,5 +91,25 @@ def tracker_store_status(tracker_store: Any) -> str:
     if ping is not None:
         ping()
     if isinstance(health, StoreHealth) and health.degraded:
+        return STATUS_DEGRADED
+    return STATUS_OK
+
+
+async def lock_store_status(
+    lock_store: Any, timeout_s: float = LOCK_STORE_PING_TIMEOUT_S
+) -> Optional[str]:
+    """`"ok"` or `"degraded"` for a Redis lock store; None for any other (an
+    in-memory lock store has nothing to fail)."""
+    from bot.stores.lock_store import ReplicaSafeRedisLockStore
+
+    try:
+        if isinstance(lock_store, ReplicaSafeRedisLockStore):
+            await asyncio.wait_for(lock_store.red.ping(), timeout_s)
+        elif isinstance(lock_store, RedisLockStore):  # Rasa's, synchronous client
+            await asyncio.wait_for(asyncio.to_thread(lock_store.red.ping), timeout_s)
+        else:
+            return None
+    except Exception as error:
+        logger.debug("Lock store PING failed (%s).", type(error).__name__)
         return STATUS_DEGRADED
     return STATUS_OK

@@ -43,11 +43,14 @@ from rasa.core.lock import TicketLock
 from rasa.core.lock_store import LOCK_LIFETIME, LockError, LockStore
 from rasa.utils.endpoints import EndpointConfig
 from redis import asyncio as aioredis
+from redis.asyncio.retry import Retry
+from redis.backoff import NoBackoff
 
 logger = logging.getLogger(__name__)
 
 DEFAULT_KEY_PREFIX = "lock"
 FIRST_POLL_MS = 5.0
+HEALTH_CHECK_S = 1.0
 
 # Current time in ms by the Redis server's clock (one clock for every replica).
 _NOW = """
@@ -125,6 +128,16 @@ class ReplicaSafeRedisLockStore(LockStore):
             password=settings.pop("password", None) or None,
             ssl=bool(settings.pop("use_ssl", False)),
             socket_timeout=float(settings.pop("socket_timeout", 10)),
+            # After a Redis restart every pooled connection is dead, and the
+            # first command on each would fail: a child's message answered by
+            # the safety net although Redis is back. A connection idle for
+            # HEALTH_CHECK_S is PINGed before use, and a failed PING reconnects
+            # once. Commands themselves are never retried (a retried `issue`
+            # could leave a ticket no one holds, stalling the conversation).
+            health_check_interval=float(
+                settings.pop("health_check_interval", HEALTH_CHECK_S)
+            ),
+            retry=Retry(NoBackoff(), 1),
         )
         self._issue = self.red.register_script(ISSUE_SCRIPT)
         self._try = self.red.register_script(TRY_SCRIPT)

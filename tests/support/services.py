@@ -1,7 +1,8 @@
 """The local PostgreSQL and Redis: throwaway databases and keys for the tests.
 
 Both services run on this machine at 127.0.0.1 (and in CI). Without them the
-tests skip locally and fail in CI, like the other server tests.
+tests skip locally and fail in CI, like the other server tests. A test that
+stops Redis starts its own (`own_redis`) and never touches the machine's.
 """
 
 from __future__ import annotations
@@ -9,8 +10,11 @@ from __future__ import annotations
 import contextlib
 import os
 import socket
+import subprocess
+import time
 import uuid
-from typing import Iterator
+from pathlib import Path
+from typing import Iterator, Optional
 
 import pytest
 
@@ -73,3 +77,75 @@ def throwaway_database() -> Iterator[str]:
         with admin.connect() as connection:
             connection.execute(sa.text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
         admin.dispose()
+
+
+REDIS_SERVER = Path("/usr/bin/redis-server")
+
+
+class OwnRedis:
+    """A `redis-server` of the test's own on a free loopback port, which the test
+    may stop and start again (same port). Never the machine's Redis.
+
+    `redis-server --port N --save "" --appendonly no`: nothing is written to
+    disk, so a restart starts empty (the shared rate limit and the locks start
+    afresh, as they would after a Redis failover without persistence).
+    """
+
+    def __init__(self, workdir: Path) -> None:
+        from tests.support.ports import HOST, free_port
+
+        self.host = HOST
+        self.port = free_port(taken={REDIS_PORT})
+        self.workdir = workdir
+        self.process: Optional[subprocess.Popen] = None
+
+    def start(self, seconds: float = 10) -> None:
+        if not REDIS_SERVER.exists():
+            pytest.skip(f"{REDIS_SERVER} is not installed")
+        log = (self.workdir / f"redis-{self.port}.log").open("ab")
+        self.process = subprocess.Popen(
+            [
+                str(REDIS_SERVER),
+                "--port",
+                str(self.port),
+                "--bind",
+                self.host,
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--dir",
+                str(self.workdir),
+            ],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        log.close()
+        deadline = time.monotonic() + seconds
+        while not reachable(self.host, self.port):
+            if self.process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"own redis-server on {self.port} did not start")
+            time.sleep(0.05)
+
+    def stop(self) -> None:
+        """Stop this test's redis-server (SIGTERM, then SIGKILL), by its pid."""
+        process, self.process = self.process, None
+        if process is None or process.poll() is not None:
+            return
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+@contextlib.contextmanager
+def own_redis(workdir: Path) -> Iterator[OwnRedis]:
+    """A started `OwnRedis`, stopped afterwards whatever happened."""
+    server = OwnRedis(workdir)
+    try:
+        server.start()
+        yield server
+    finally:
+        server.stop()

@@ -157,9 +157,13 @@ def running_replicas(
     database: str,
     redis_prefix: str,
     lock_store: Optional[str] = None,
+    redis_port: int = REDIS_PORT,
+    extra_env: Optional[Dict[str, str]] = None,
 ) -> Iterator[List[str]]:
     """Two replicas and one action server with deploy/endpoints.scaled.yml;
-    `lock_store` replaces its lock store type (e.g. "redis", Rasa's own)."""
+    `lock_store` replaces its lock store type (e.g. "redis", Rasa's own);
+    `redis_port` is another Redis on REDIS_HOST (a test's own, which it may
+    stop); `extra_env` overrides the servers' environment."""
     first, second, actions = free_ports(3)
     profile = Profile((first, second), actions)
     env = profile_env(
@@ -172,7 +176,7 @@ def running_replicas(
             "DB_PASSWORD": "",
             "DB_DATABASE": database,
             "REDIS_HOST": REDIS_HOST,
-            "REDIS_PORT": str(REDIS_PORT),
+            "REDIS_PORT": str(redis_port),
             "REDIS_PASSWORD": "",
             "REDIS_DB": str(REDIS_TEST_DB),
             "LOCK_KEY_PREFIX": redis_prefix,
@@ -181,6 +185,7 @@ def running_replicas(
             # A loaded CI machine can be slower than the production deadlines.
             "TURN_DEADLINE_SECONDS": "60",
             "ACTION_TIMEOUT_SECONDS": "30",
+            **(extra_env or {}),
         },
     )
     endpoints = ENDPOINTS

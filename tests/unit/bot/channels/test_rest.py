@@ -13,14 +13,17 @@ from rasa.core.channels.channel import UserMessage
 from rasa.core.run import configure_app
 from rasa.core.tracker_store import FailSafeTrackerStore
 from rasa.shared.core.domain import Domain
+from redis import asyncio as aioredis
 from sanic import Sanic
 
 from bot.channels.rest import SafeRestInput
+from bot.stores.lock_store import ReplicaSafeRedisLockStore
 from bot.stores.tracker_store import PrivateSQLTrackerStore
 from referrals.schema import LANGUAGES
 from tests.support import ROOT
 from tests.support.guard import names_helplines, texts
 from tests.support.servers import serving_app as serving
+from tests.support.services import own_redis
 
 WEBHOOK = "/webhooks/rest/webhook"
 
@@ -155,6 +158,31 @@ async def test_health_reports_the_tracker_store(
                 "max_turns_in_flight": 24,
                 "shed_turns": 0,
             }
+
+
+async def test_health_reports_a_redis_lock_store_degraded_while_redis_is_down(
+    server: Tuple[str, StandInAgent], tmp_path: Path
+) -> None:
+    """`status` stays "ok": the server still answers every child (see rest.py)."""
+    url, agent = server
+    with own_redis(tmp_path) as redis_server:
+        agent.lock_store = ReplicaSafeRedisLockStore(  # type: ignore[attr-defined]
+            client=aioredis.Redis(host=redis_server.host, port=redis_server.port),
+            key_prefix="resttest",
+        )
+        async with aiohttp.ClientSession() as session:
+            health = url + "/webhooks/rest/health"
+            async with session.get(health) as response:
+                up = await response.json()
+            redis_server.stop()
+            async with session.get(health) as response:
+                down = (response.status, await response.json())
+        await agent.lock_store.close()  # type: ignore[attr-defined]
+
+    assert (up["status"], up["tracker_store"], up["lock_store"]) == ("ok", "ok", "ok")
+    status, body = down
+    assert (status, body["status"], body["lock_store"]) == (200, "ok", "degraded")
+    assert body["tracker_store"] == "ok" and body["shed_turns"] == 0
 
 
 async def test_server_start_cuts_the_action_timeout(
