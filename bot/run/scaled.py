@@ -33,6 +33,7 @@ import yaml
 
 from bot.run.cli import (
     BIN,
+    SERVER_DEFAULTS,
     VAR,
     api_arguments,
     check_dataset,
@@ -76,7 +77,7 @@ def profile_env(
 ) -> Dict[str, str]:
     """The environment of every server: `base` over the local defaults."""
     base = dict(os.environ if base is None else base)
-    env = {**DEFAULTS, **base}
+    env = {**SERVER_DEFAULTS, **DEFAULTS, **base}
     action_url = f"http://127.0.0.1:{profile.action_port}/webhook"
     env.setdefault("ACTION_SERVER_URL", action_url)
     if not env.get("ACTION_SERVER_SECRET"):

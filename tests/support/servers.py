@@ -70,7 +70,10 @@ def skip_reason() -> str:
 
 def base_env(**extra: str) -> Dict[str, str]:
     """This environment, with what every server of the project runs with."""
+    from bot.run.cli import SERVER_DEFAULTS
+
     return {
+        **SERVER_DEFAULTS,
         **os.environ,
         "PYTHONPATH": str(ROOT),
         "RASA_TELEMETRY_ENABLED": "false",

@@ -44,3 +44,13 @@ def test_the_runtime_credentials_check_what_they_write(
     with pytest.raises(SystemExit) as refused:
         cli.runtime_credentials()
     assert "'socketio'" in str(refused.value)
+
+
+def test_the_server_queues_a_burst_of_connections_unless_told_otherwise(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Rasa's default backlog (100) dropped connections at 500 at once.
+    monkeypatch.delenv("SANIC_BACKLOG", raising=False)
+    assert int(cli._env()["SANIC_BACKLOG"]) >= 1024
+    monkeypatch.setenv("SANIC_BACKLOG", "300")
+    assert cli._env()["SANIC_BACKLOG"] == "300"
