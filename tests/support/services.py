@@ -129,15 +129,10 @@ class OwnRedis:
 
     def stop(self) -> None:
         """Stop this test's redis-server (SIGTERM, then SIGKILL), by its pid."""
+        from tests.support.servers import stop
+
         process, self.process = self.process, None
-        if process is None or process.poll() is not None:
-            return
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop(process)
 
 
 @contextlib.contextmanager
