@@ -46,6 +46,7 @@ REQUIRED_SITUATIONS = (
 )
 REQUIRED_TEMPLATES = (
     "helpline_line",
+    "helplines_language_note",
     "steps_heading",
     "facts_heading",
     "call_button",

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any, Dict, List, Optional, Protocol, Text, Tuple
 
 from referrals.schema import ReferralDataset
+from referrals.text import DEFAULT_LANGUAGE
 
 BULLET = "• "
 # Rasa's channels cut a text bubble at every blank line ("\n\n"), which would
@@ -160,7 +161,9 @@ def situation_replies(
     """The replies for one situation, helplines in the first bubble.
 
     A child may leave after the first message, so it carries the opener and
-    every helpline of the situation (as text and as call buttons); steps follow
+    every helpline of the situation (as text and as call buttons; in English and
+    Ukrainian, outside an emergency, that the helplines may answer in Czech and a
+    trusted adult can call with the child); steps follow
     in their own bubble, the facts when they are the answer to the question
     (`facts_are_the_answer`; otherwise `facts_reply` sends them when asked), then
     the situation's question, if any, in a bubble of its own. The buttons go
@@ -169,7 +172,10 @@ def situation_replies(
     situation = dataset.situations[situation_id]
     first = situation.text[lang]
     if situation.helplines:
-        first = one_bubble([first, helpline_lines(dataset, situation.helplines, lang)])
+        parts = [first, helpline_lines(dataset, situation.helplines, lang)]
+        if lang != DEFAULT_LANGUAGE and situation.urgency != "urgent":
+            parts.append(dataset.template("helplines_language_note", lang))
+        first = one_bubble(parts)
     replies = [Reply(first, helplines=call_buttons(dataset, situation.helplines, lang))]
     steps = situation.steps[lang]
     if steps:

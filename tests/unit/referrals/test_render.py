@@ -1,10 +1,14 @@
-"""Rendering text that is not a situation's: its helplines become call buttons."""
+"""Rendering: a text's helplines become call buttons; a first reply in another
+language than Czech says the helplines may answer in Czech."""
 
 from __future__ import annotations
 
+import pytest
+
 from bot.guard.replies import SafetyReplies
 from referrals import load_dataset
-from referrals.render import text_reply
+from referrals.render import situation_replies, text_reply
+from referrals.schema import LANGUAGES
 
 
 def test_a_text_gets_a_call_button_per_helpline_it_names_in_its_order() -> None:
@@ -24,3 +28,30 @@ def test_the_guards_own_replies_can_be_dialled_too() -> None:
         for language, bubbles in messages.items():
             dials = [h["dial"] for h in bubbles[0]["custom"]["helplines"]]
             assert "116111" in dials, (language, bubbles[0])
+
+
+@pytest.mark.parametrize("lang", [lang for lang in LANGUAGES if lang != "cs"])
+def test_a_child_writing_another_language_reads_the_helplines_may_speak_czech(
+    lang: str,
+) -> None:
+    # Issue 12: no claim that a helpline answers in Ukrainian or English; "may"
+    # answer in Czech, and a trusted adult can call with the child.
+    dataset = load_dataset()
+    note = dataset.template("helplines_language_note", lang)
+    first = situation_replies(dataset, "sextortion", lang)[0].text
+    assert first.endswith(note)
+    assert "116 111" in first.split(note)[0]
+
+
+@pytest.mark.parametrize("situation_id", ["immediate_danger", "suicidal_thoughts"])
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_nothing_delays_the_call_in_an_emergency(situation_id: str, lang: str) -> None:
+    dataset = load_dataset()
+    note = dataset.template("helplines_language_note", lang)
+    assert note not in situation_replies(dataset, situation_id, lang)[0].text
+
+
+def test_a_czech_child_gets_no_language_note() -> None:
+    dataset = load_dataset()
+    note = dataset.template("helplines_language_note", "cs")
+    assert note not in situation_replies(dataset, "sextortion", "cs")[0].text
