@@ -161,9 +161,9 @@ def situation_replies(
     """The replies for one situation, helplines in the first bubble.
 
     A child may leave after the first message, so it carries the opener and
-    every helpline of the situation (as text and as call buttons; in English and
-    Ukrainian, outside an emergency, that the helplines may answer in Czech and a
-    trusted adult can call with the child); steps follow
+    every helpline of the situation (as text and as call buttons); in English and
+    Ukrainian, outside an emergency, a short bubble says that the helplines may
+    answer in Czech and a trusted adult can call with the child; steps follow
     in their own bubble, the facts when they are the answer to the question
     (`facts_are_the_answer`; otherwise `facts_reply` sends them when asked), then
     the situation's question, if any, in a bubble of its own. The buttons go
@@ -172,11 +172,16 @@ def situation_replies(
     situation = dataset.situations[situation_id]
     first = situation.text[lang]
     if situation.helplines:
-        parts = [first, helpline_lines(dataset, situation.helplines, lang)]
-        if lang != DEFAULT_LANGUAGE and situation.urgency != "urgent":
-            parts.append(dataset.template("helplines_language_note", lang))
-        first = one_bubble(parts)
+        first = one_bubble([first, helpline_lines(dataset, situation.helplines, lang)])
     replies = [Reply(first, helplines=call_buttons(dataset, situation.helplines, lang))]
+    if (
+        situation.helplines
+        and lang != DEFAULT_LANGUAGE
+        and situation.urgency != "urgent"
+    ):
+        # A bubble of its own: the first one stays within what a platform shows
+        # with its call buttons (Messenger's button template: 640 characters).
+        replies.append(Reply(dataset.template("helplines_language_note", lang)))
     steps = situation.steps[lang]
     if steps:
         replies.append(

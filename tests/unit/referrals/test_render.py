@@ -38,9 +38,10 @@ def test_a_child_writing_another_language_reads_the_helplines_may_speak_czech(
     # answer in Czech, and a trusted adult can call with the child.
     dataset = load_dataset()
     note = dataset.template("helplines_language_note", lang)
-    first = situation_replies(dataset, "sextortion", lang)[0].text
-    assert first.endswith(note)
-    assert "116 111" in first.split(note)[0]
+    replies = situation_replies(dataset, "sextortion", lang)
+    # Right after the bubble that names the helplines, in a bubble of its own.
+    assert "116 111" in replies[0].text and note not in replies[0].text
+    assert replies[1].text == note
 
 
 @pytest.mark.parametrize("situation_id", ["immediate_danger", "suicidal_thoughts"])
@@ -48,10 +49,12 @@ def test_a_child_writing_another_language_reads_the_helplines_may_speak_czech(
 def test_nothing_delays_the_call_in_an_emergency(situation_id: str, lang: str) -> None:
     dataset = load_dataset()
     note = dataset.template("helplines_language_note", lang)
-    assert note not in situation_replies(dataset, situation_id, lang)[0].text
+    replies = situation_replies(dataset, situation_id, lang)
+    assert all(note not in reply.text for reply in replies)
 
 
 def test_a_czech_child_gets_no_language_note() -> None:
     dataset = load_dataset()
     note = dataset.template("helplines_language_note", "cs")
-    assert note not in situation_replies(dataset, "sextortion", "cs")[0].text
+    replies = situation_replies(dataset, "sextortion", "cs")
+    assert all(note not in reply.text for reply in replies)
