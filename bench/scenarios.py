@@ -2,7 +2,8 @@
 long conversations, and overload, each with fresh sender ids.
 
     python -m bench.scenarios [--assistant ours|stock|both] [--turn-cost 400]
-        [--steady 20x40] [--overload 200,500] [--model PATH] [--json FILE]
+        [--steady 20x40] [--overload 200,500] [--soak 30@10] [--model PATH]
+        [--json FILE]
 
 - turn cost: one user, one conversation of `--turn-cost` turns (the scripted
   exchanges one after another, same conversation id); the median latency of the
@@ -10,6 +11,11 @@ long conversations, and overload, each with fresh sender ids.
 - steady: `U x T`: U users at once, each one conversation of T turns.
 - overload: N conversations start at the same instant (one scripted exchange
   each); p50/p95/p99 over every turn and the share answered by the safety net.
+- soak: `M@R`: M minutes at a steady R turns a second (a turn starts every 1/R
+  s whether or not earlier ones are answered), each conversation SOAK_TURNS
+  turns and then a new sender; the resident memory of both servers once a
+  minute, and p95 over the first and the last SOAK_WINDOW_MIN minutes. Off
+  unless asked for (`--soak 0` by default).
 
 `make bench-scenarios` runs it with short defaults; the README's figures come
 from the full arguments (`BENCH_SCENARIOS_ARGS`).
@@ -24,14 +30,18 @@ import json
 import tempfile
 import time
 import uuid
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Dict, List, Optional, Sequence, Text
+from typing import Any, Callable, Dict, List, Optional, Sequence, Set, Text
 
 import aiohttp
 
 from bench.load import REST_PATH, percentile, scripted_exchanges, warm_up
 
 POINTS = (1, 50, 200, 400)
+SOAK_TURNS = 20
+SOAK_WINDOW_MIN = 5
+SOAK_SAMPLE_S = 60
 # One sender talks for 400 turns without pause: the per-sender limit would
 # answer most of them itself (without Rasa).
 LONG_CONVERSATIONS = {"RATE_LIMIT_PER_MINUTE": "1000000", "RATE_LIMIT_BURST": "1000000"}
@@ -125,7 +135,92 @@ async def _conversations(
     }
 
 
-async def run_all(base: Text, assistant: Text, args: argparse.Namespace) -> Dict:
+@dataclass
+class _Soaker:
+    """One simulated child of the soak: a conversation of SOAK_TURNS turns."""
+
+    run: Text
+    number: int
+    turn: int = 0
+
+    @property
+    def sender(self) -> Text:
+        return f"soak-{self.run}-{self.number}"
+
+
+async def soak(
+    base: Text,
+    assistant: Text,
+    minutes: float,
+    rate: float,
+    rss: Optional[Callable[[], Dict[Text, float]]] = None,
+) -> Dict[Text, Any]:
+    """A steady `rate` turns a second for `minutes`; see the module docstring."""
+    url = base.rstrip("/") + REST_PATH
+    script = _script(assistant)
+    run = uuid.uuid4().hex[:8]
+    idle: List[_Soaker] = []
+    numbers = itertools.count()
+    results: List[Dict[Text, Any]] = []
+    memory: List[Dict[Text, Any]] = []
+    pending: Set["asyncio.Task[None]"] = set()
+
+    async def one(child: _Soaker, at: float) -> None:
+        text = script[(child.number + child.turn) % len(script)]
+        result = await _turn(session, url, child.sender, text)
+        results.append({**result, "at": at})
+        child.turn += 1
+        if child.turn < SOAK_TURNS:
+            idle.append(child)
+
+    async with _session() as session:
+        started = time.perf_counter()
+        end = started + minutes * 60
+        next_turn, next_sample = started, started
+        while next_turn < end:
+            now = time.perf_counter()
+            if rss is not None and now >= next_sample:
+                memory.append({"minute": round((now - started) / 60, 1), **rss()})
+                next_sample += SOAK_SAMPLE_S
+            child = idle.pop(0) if idle else _Soaker(run, next(numbers))
+            task = asyncio.ensure_future(one(child, now - started))
+            pending.add(task)
+            task.add_done_callback(pending.discard)
+            next_turn += 1 / rate
+            await asyncio.sleep(max(0.0, next_turn - time.perf_counter()))
+        if pending:
+            await asyncio.gather(*pending)
+        if rss is not None:
+            memory.append({"minute": round(minutes, 1), **rss()})
+    window = SOAK_WINDOW_MIN * 60
+    first = [r["ms"] for r in results if r["ok"] and r["at"] < window]
+    last = [r["ms"] for r in results if r["ok"] and r["at"] >= minutes * 60 - window]
+    figures: Dict[Text, Any] = {
+        "minutes": minutes,
+        "rate": rate,
+        "turns": len(results),
+        "errors": sum(not r["ok"] for r in results),
+        "p95_first_ms": percentile(first, 95),
+        "p95_last_ms": percentile(last, 95),
+    }
+    if len(memory) >= 3:
+        # From the end of the first minute: start-up and warm-up are not growth.
+        start, stop = memory[1], memory[-1]
+        figures["rss_mb_start"] = {k: start[k] for k in ("rasa", "actions")}
+        figures["rss_mb_end"] = {k: stop[k] for k in ("rasa", "actions")}
+        figures["rss_growth"] = {
+            k: stop[k] / start[k] - 1 for k in ("rasa", "actions") if start[k]
+        }
+        figures["rss_mb_per_minute"] = memory
+    return figures
+
+
+async def run_all(
+    base: Text,
+    assistant: Text,
+    args: argparse.Namespace,
+    rss: Optional[Callable[[], Dict[Text, float]]] = None,
+) -> Dict:
     out: Dict[Text, Any] = {}
     await warm_up(base, scripted_exchanges(assistant))
     if args.turn_cost:
@@ -138,6 +233,11 @@ async def run_all(base: Text, assistant: Text, args: argparse.Namespace) -> Dict
     for n in [int(x) for x in args.overload.split(",") if x]:
         out[f"overload_{n}"] = await _conversations(base, assistant, n, None)
         print(f"  {assistant} overload {n}: {out[f'overload_{n}']}", flush=True)
+    minutes, _, rate = args.soak.partition("@")
+    if float(minutes) > 0:
+        out["soak"] = await soak(base, assistant, float(minutes), float(rate), rss)
+        shown = {k: v for k, v in out["soak"].items() if k != "rss_mb_per_minute"}
+        print(f"  {assistant} soak {args.soak}: {shown}", flush=True)
     return out
 
 
@@ -150,6 +250,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser.add_argument("--turn-cost", type=int, default=400)
     parser.add_argument("--steady", default="20x40")
     parser.add_argument("--overload", default="200,500")
+    parser.add_argument("--soak", default="0@10", help="MINUTES@TURNS_PER_SECOND")
     parser.add_argument("--model", type=Path)
     parser.add_argument("--json", type=Path)
     args = parser.parse_args(argv)
@@ -172,7 +273,9 @@ def main(argv: Optional[List[str]] = None) -> int:
                 else serve_stock
             )
             with serve(Path(tmp)) as server:
-                figures[assistant] = asyncio.run(run_all(server.url, assistant, args))
+                figures[assistant] = asyncio.run(
+                    run_all(server.url, assistant, args, server.rss_mb)
+                )
                 figures[assistant]["rss_mb"] = server.rss_mb()
     print(json.dumps(figures, indent=1))
     if args.json:

@@ -3,13 +3,20 @@
 Rasa 3.6 hides two failures of the tracker store:
 - a store class that cannot be loaded is replaced by `InMemoryTrackerStore` with
   only a warning;
-- `FailSafeTrackerStore` catches every failed save, logs the exception text (for
-  SQL errors that includes the statement's parameters, i.e. the message text) and
-  keeps the conversation in memory from then on.
+- `FailSafeTrackerStore` catches every failed read and save and logs the
+  exception text (for SQL errors that includes the statement's parameters, i.e.
+  the message text). A failed read gives a blank conversation (the child's
+  "yes" would be answered out of context) and a failed save keeps the turn in
+  that replica's memory only, so it is lost when the store comes back.
 
 Both mean that conversations are no longer saved (no restart safety, no delete).
 Here they are logged at ERROR without any message text, and reported as
 `"degraded"` by `tracker_store_status` (the REST channel's `/health` endpoint).
+A failed read or save also stops the turn (`refuse_turn_on_store_failure`): the
+guard answers it with the safety net (116 111, 158, 112) and nothing of it is
+stored, so when the store is back (a PostgreSQL restart, a full disk freed) the
+conversation goes on from its last stored turn, with no turn lost or stored
+twice.
 
 `lock_store_status` reports a Redis lock store (the scale-out profile) the same
 way, from one PING that may take LOCK_STORE_PING_TIMEOUT_S: while Redis is down
@@ -59,21 +66,28 @@ class StoreHealth:
         return self.last_success is None or self.last_failure > self.last_success
 
 
-def log_store_failure(error: Exception) -> None:
-    """`FailSafeTrackerStore` callback: log the failure without its text."""
+class StoreUnavailable(RuntimeError):
+    """The tracker store failed in this turn; carries no text of the failure."""
+
+
+def refuse_turn_on_store_failure(error: Exception) -> None:
+    """`FailSafeTrackerStore` callback: log the failure without its text, then
+    raise `StoreUnavailable` so the turn stops (the guard sends the safety net)
+    instead of going on with a blank or unsaved conversation."""
     logger.error(
-        "The tracker store failed (%s): this conversation is kept in memory only "
-        "until the store works again. Health: degraded.",
+        "The tracker store failed (%s): the turn is answered by the safety net "
+        "and not stored. Health: degraded.",
         type(error).__name__,
     )
+    raise StoreUnavailable(type(error).__name__) from None
 
 
 def watch_tracker_store(tracker_store: Any) -> None:
-    """Install `log_store_failure` and report a store already fallen back.
+    """Install `refuse_turn_on_store_failure`; report a store already fallen back.
 
     Called once the agent is loaded (see `bot.server.hooks`).
     """
-    set_tracker_store_error_callback(tracker_store, log_store_failure)
+    set_tracker_store_error_callback(tracker_store, refuse_turn_on_store_failure)
     if isinstance(innermost_store(tracker_store), InMemoryTrackerStore):
         logger.error(
             "Conversations are kept in memory only: the tracker store configured "

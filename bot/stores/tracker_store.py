@@ -8,9 +8,10 @@ import time
 from typing import Any, List, Optional, Sequence, Text
 
 import sqlalchemy as sa
-from rasa.core.tracker_store import SQLTrackerStore
+from rasa.core.tracker_store import SQLTrackerStore, create_engine_kwargs
 from rasa.shared.core.events import ActionExecuted, Event, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
+from sqlalchemy.orm import sessionmaker
 
 from bot.server.rasa_internals import events_not_yet_stored, max_event_history
 from bot.stores.health import StoreHealth
@@ -58,7 +59,22 @@ class PrivateSQLTrackerStore(SQLTrackerStore):
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
         self.health = StoreHealth()
+        engine: sa.engine.Engine = self.engine
+        if engine.dialect.name == "postgresql":
+            self._ping_before_use(engine)
         create_snapshot_table(self.engine)
+
+    def _ping_before_use(self, engine: sa.engine.Engine) -> None:
+        """Test each pooled connection before use (`pool_pre_ping`).
+
+        After a PostgreSQL restart every pooled connection is dead; without this
+        the first turn on each of them would fail although the server is back.
+        """
+        self.engine = sa.create_engine(
+            engine.url, pool_pre_ping=True, **create_engine_kwargs(engine.url)
+        )
+        self.sessionmaker = sessionmaker(bind=self.engine)
+        engine.dispose()
 
     async def save(self, tracker: DialogueStateTracker) -> None:
         try:

@@ -2,15 +2,18 @@
 
 Both services run on this machine at 127.0.0.1 (and in CI). Without them the
 tests skip locally and fail in CI, like the other server tests. A test that
-stops Redis starts its own (`own_redis`) and never touches the machine's.
+stops Redis or PostgreSQL starts its own (`own_redis`, `own_postgres`) and
+never touches the machine's.
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import socket
 import subprocess
+import tempfile
 import time
 import uuid
 from pathlib import Path
@@ -38,8 +41,8 @@ def require(service: str, host: str, port: int) -> None:
         pytest.skip(message)
 
 
-def postgres_url(database: str) -> str:
-    return f"postgresql://{PG_USER}@{PG_HOST}:{PG_PORT}/{database}"
+def postgres_url(database: str, port: int = PG_PORT) -> str:
+    return f"postgresql://{PG_USER}@{PG_HOST}:{port}/{database}"
 
 
 @contextlib.contextmanager
@@ -144,3 +147,112 @@ def own_redis(workdir: Path) -> Iterator[OwnRedis]:
         yield server
     finally:
         server.stop()
+
+
+PG_BIN = Path("/usr/lib/postgresql/15/bin")
+
+
+class OwnPostgres:
+    """A PostgreSQL server of the test's own on a free loopback port, in a
+    throwaway data directory, which the test may stop and start again (same
+    port, same data). Never the machine's PostgreSQL.
+
+    `initdb` and the server refuse to run as root, so as root they run as the
+    `postgres` user (`runuser`), with the data directory under the system's
+    temporary directory (pytest's own is private to root). Trust authentication
+    on 127.0.0.1 only; `fsync=off`: a test's data need not survive a power cut.
+    """
+
+    def __init__(self) -> None:
+        from tests.support.ports import HOST, free_port
+
+        self.host = HOST
+        self.port = free_port(taken={PG_PORT})
+        self.user = PG_USER
+        self.root = Path(tempfile.mkdtemp(prefix="own-postgres-"))
+        self.data = self.root / "data"
+
+    def _run(self, *command: str, timeout: float = 60) -> None:
+        argv = [str(PG_BIN / command[0]), *command[1:]]
+        if os.geteuid() == 0:
+            argv = ["runuser", "-u", PG_USER, "--", *argv]
+        result = subprocess.run(
+            argv, capture_output=True, text=True, timeout=timeout, check=False
+        )
+        if result.returncode != 0:
+            raise RuntimeError(
+                f"{command[0]} failed ({result.returncode}): {result.stderr[-500:]}"
+            )
+
+    def init(self) -> None:
+        if not (PG_BIN / "initdb").exists():
+            pytest.skip(f"{PG_BIN / 'initdb'} is not installed")
+        if os.geteuid() == 0:
+            shutil.chown(self.root, user=PG_USER)
+        self._run(
+            "initdb",
+            "-D",
+            str(self.data),
+            "-U",
+            PG_USER,
+            "-A",
+            "trust",
+            "--no-sync",
+            "-E",
+            "UTF8",
+        )
+
+    def start(self) -> None:
+        options = (
+            f"-p {self.port} -c listen_addresses={self.host} "
+            f"-k {self.root} -c fsync=off -c full_page_writes=off"
+        )
+        self._run(
+            "pg_ctl",
+            "-D",
+            str(self.data),
+            "-o",
+            options,
+            "-w",
+            "-t",
+            "60",
+            "-l",
+            str(self.root / "postgres.log"),
+            "start",
+        )
+
+    def stop(self) -> None:
+        """Fast shutdown: every client connection is cut, as in a restart."""
+        self._run("pg_ctl", "-D", str(self.data), "-m", "fast", "-w", "stop")
+
+    def url(self, database: str) -> str:
+        return postgres_url(database, self.port)
+
+    def remove(self) -> None:
+        if (self.data / "postmaster.pid").exists():
+            with contextlib.suppress(Exception):
+                self._run("pg_ctl", "-D", str(self.data), "-m", "immediate", "stop")
+        shutil.rmtree(self.root, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def own_postgres() -> Iterator[OwnPostgres]:
+    """A started `OwnPostgres` with a database `rasa` holding Rasa's tables;
+    stopped and removed afterwards whatever happened."""
+    import sqlalchemy as sa
+    from rasa.core.tracker_store import SQLTrackerStore
+
+    server = OwnPostgres()
+    try:
+        server.init()
+        server.start()
+        admin = sa.create_engine(server.url("postgres"), isolation_level="AUTOCOMMIT")
+        with admin.connect() as connection:
+            connection.execute(sa.text("CREATE DATABASE rasa"))
+        admin.dispose()
+        engine = sa.create_engine(server.url("rasa"))
+        SQLTrackerStore.Base.metadata.create_all(engine)
+        engine.dispose()
+        yield server
+    finally:
+        server.remove()

@@ -73,13 +73,13 @@ class Turn:
     bot: List[str] = field(default_factory=list)
 
 
-def stored_turns(database: str, sender: str) -> List[Turn]:
+def stored_turns(database: str, sender: str, pg_port: int = PG_PORT) -> List[Turn]:
     """The conversation as the `events` table holds it, in insertion order.
 
     The REST channel stores a conversation under the pseudonym of its sender.
     """
     stored_id = pseudonymous_sender_id("rest", sender, SENDER_ID_KEY.encode())
-    engine = sa.create_engine(postgres_url(database))
+    engine = sa.create_engine(postgres_url(database, pg_port))
     with engine.connect() as connection:
         rows = connection.execute(
             sa.text(
@@ -150,6 +150,16 @@ async def send_concurrently(
         )
 
 
+class Replicas(List[str]):
+    """The replicas' base URLs, and their processes (`processes`, same order;
+    `action_server`), for a test that stops or kills one."""
+
+    def __init__(self, urls: List[str], processes: List[Any], action_server: Any):
+        super().__init__(urls)
+        self.processes = processes
+        self.action_server = action_server
+
+
 @contextlib.contextmanager
 def running_replicas(
     model: Path,
@@ -159,11 +169,13 @@ def running_replicas(
     lock_store: Optional[str] = None,
     redis_port: int = REDIS_PORT,
     extra_env: Optional[Dict[str, str]] = None,
-) -> Iterator[List[str]]:
+    pg_port: int = PG_PORT,
+) -> Iterator[Replicas]:
     """Two replicas and one action server with deploy/endpoints.scaled.yml;
     `lock_store` replaces its lock store type (e.g. "redis", Rasa's own);
-    `redis_port` is another Redis on REDIS_HOST (a test's own, which it may
-    stop); `extra_env` overrides the servers' environment."""
+    `redis_port` and `pg_port` are another Redis or PostgreSQL on 127.0.0.1 (a
+    test's own, which it may stop); `extra_env` overrides the servers'
+    environment."""
     first, second, actions = free_ports(3)
     profile = Profile((first, second), actions)
     env = profile_env(
@@ -171,7 +183,7 @@ def running_replicas(
         {
             **os.environ,
             "DB_HOST": PG_HOST,
-            "DB_PORT": str(PG_PORT),
+            "DB_PORT": str(pg_port),
             "DB_USER": PG_USER,
             "DB_PASSWORD": "",
             "DB_DATABASE": database,
@@ -213,7 +225,7 @@ def running_replicas(
         wait_for(f"http://127.0.0.1:{profile.action_port}/health", actions)
         for url, server in zip(profile.replica_urls(), servers, strict=False):
             wait_for(f"{url}/", server, seconds=240)
-        yield profile.replica_urls()
+        yield Replicas(profile.replica_urls(), servers, actions)
     finally:
         for server in servers:
             stop(server)
