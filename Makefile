@@ -17,7 +17,7 @@ export TF_CPP_MIN_LOG_LEVEL := 2
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 export PYTHONPATH := $(CURDIR)
 
-.PHONY: help install lint-deps lint web-deps browser model run run-scaled shell stats test validate unit system stories nlu-eval nlu-compare check-data content-review audit bench bench-scenarios clean
+.PHONY: help install lint-deps lint web-deps browser model run run-scaled shell stats test validate unit system stories nlu-eval nlu-compare check-data content-review audit bench bench-scenarios bench-soak clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -111,6 +111,11 @@ bench: model  ## latency, throughput, start-up and memory, ours beside a stock `
 BENCH_SCENARIOS_ARGS ?= --turn-cost 400 --steady 20x40 --overload 200,500
 bench-scenarios: model  ## issue 15: turn cost at turn 1/50/200/400, 20x40 steady, overload 200/500, ours beside stock
 	$(BIN)/python -m bench.scenarios $(BENCH_SCENARIOS_ARGS)
+
+BENCH_SOAK_ARGS ?= --soak 30@10 --json results/soak.json
+bench-soak: model  ## issue 15: 30 minutes at 10 turns/s each, ours then stock: memory and p95, start against end (about 65 min)
+	mkdir -p results
+	$(BIN)/python -m bench.scenarios --turn-cost 0 --steady "" --overload "" $(BENCH_SOAK_ARGS)
 
 test: check-data lint validate model unit system stories nlu-eval audit  ## every test
 

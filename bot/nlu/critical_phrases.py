@@ -130,12 +130,20 @@ class CriticalPhraseClassifier(GraphComponent):
         if intent is not None:
             # Also when the model already chose this intent: its confidence may be
             # low enough for the FallbackClassifier to replace it.
-            decided = {"name": intent, "confidence": 1.0}
-            ranking = [
-                entry
-                for entry in message.get(INTENT_RANKING_KEY) or []
-                if entry.get("name") != intent
-            ]
-            message.set(INTENT, decided, add_to_output=True)
-            message.set(INTENT_RANKING_KEY, [decided, *ranking], add_to_output=True)
-            message.set("decided_by", self.__class__.__name__, add_to_output=True)
+            decide_intent(message, intent, 1.0, self.__class__.__name__)
+
+
+def decide_intent(
+    message: Message, intent: Text, confidence: float, decided_by: Text
+) -> None:
+    """Set `intent` on `message`, first in the ranking, the model's choices kept
+    after it, and say which component decided."""
+    decided = {"name": intent, "confidence": confidence}
+    ranking = [
+        entry
+        for entry in message.get(INTENT_RANKING_KEY) or []
+        if entry.get("name") != intent
+    ]
+    message.set(INTENT, decided, add_to_output=True)
+    message.set(INTENT_RANKING_KEY, [decided, *ranking], add_to_output=True)
+    message.set("decided_by", decided_by, add_to_output=True)

@@ -138,3 +138,37 @@ def test_blind_examples_are_never_training_or_held_out_examples() -> None:
     blind = load_examples(*BLIND_FILES)
     assert {intent for intent, _ in blind} <= domain_intents()
     assert [text for _, text in blind if fold(text) in seen] == []
+
+
+# Non-critical training examples that a critical phrase routes to danger or
+# suicide: someone TELLING the child to kill themselves ("they told me to kill
+# myself"), which is cyberbullying with the suicide answer first. Accepted: a
+# phrase that skipped them would also skip a child who adds "and maybe I will".
+CRITICAL_PHRASE_FALSE_ALARMS_MAX = 2
+
+
+def test_critical_phrases_keep_to_critical_training_examples() -> None:
+    """The phrases' precision on the training data (the dev part's is in the
+    README): a non-critical example they reroute is a false alarm."""
+    from bot.nlu.critical_phrases import critical_intent
+
+    rerouted = [
+        (intent, text)
+        for intent, text in TRAINING
+        if (decided := critical_intent(text)) is not None and decided != intent
+    ]
+    wrong_critical = [(i, t) for i, t in rerouted if i in CRITICAL_INTENTS]
+    assert not wrong_critical, wrong_critical  # danger taken for suicide or back
+    assert len(rerouted) <= CRITICAL_PHRASE_FALSE_ALARMS_MAX, rerouted
+
+
+def test_no_child_writes_an_adult_s_words_in_the_training_data() -> None:
+    """`bot/nlu/adult_voice.yml` never fires on a child's own situation."""
+    from bot.nlu.adult_voice import CHILD_SITUATIONS, adult_voice
+
+    fired = [
+        (intent, text)
+        for intent, text in TRAINING
+        if intent in CHILD_SITUATIONS and adult_voice(text)
+    ]
+    assert not fired, fired
