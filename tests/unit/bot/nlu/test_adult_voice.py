@@ -31,6 +31,9 @@ from referrals.schema import LANGUAGES
         "moja donka kaže ščo joji pyše jakyjs cholovik",
         "moje dcerka brečí a nechce říct proč",
         "мой сын не выходит из комнаты",
+        "my 14yo got a message from a stranger",
+        "mum of a 13 year old here, what should I do",
+        "mám dceru v osmé třídě a někdo jí píše",
     ],
 )
 def test_an_adult_about_their_child(text: str) -> None:
@@ -54,6 +57,9 @@ def test_an_adult_about_their_child(text: str) -> None:
         "я татові нічого не сказала",
         "не знаю як мама відреагує",
         "my song got leaked with my face on it",
+        "in my teen years nobody had snapchat",
+        "my youngest sister saw the video",
+        "я можу мати проблеми через це фото?",
     ],
 )
 def test_a_child_is_not_taken_for_an_adult(text: str) -> None:
