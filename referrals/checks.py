@@ -25,8 +25,9 @@ class Problem(NamedTuple):
 
 SNAKE_CASE = re.compile(ID_PATTERN)
 
-# Situations, templates and button sets the code uses by name (actions/ and the
-# guard); tests/unit/referrals/test_required_records.py derives them from the code.
+# Situations, templates and button sets the code uses by name (actions/, the
+# guard, and the situations `bot/nlu/adult_voice.py` turns into the parents' one);
+# tests/unit/referrals/test_required_records.py derives them from the code.
 REQUIRED_SITUATIONS = (
     "ask_rights",
     "ask_compensation",
@@ -43,6 +44,14 @@ REQUIRED_SITUATIONS = (
     "not_safe",
     "channel_privacy",
     "conversation_deleted",
+    "parent_teacher",
+    "cyberbullying",
+    "stalking",
+    "bystander",
+    "am_i_in_trouble",
+    "trouble_own_images",
+    "trouble_sent_own",
+    "trouble_others_images",
 )
 REQUIRED_TEMPLATES = (
     "helpline_line",

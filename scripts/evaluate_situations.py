@@ -67,17 +67,18 @@ TARGETS = {
     "max_parse_ms": 15.0,
 }
 # Floors on the sealed set, enforced by make nlu-eval: the sealed figures measured
-# on 2026-12-02 (README, "NLU figures") less a margin for another training's noise,
+# on 2026-12-07 (README, "NLU figures") less a margin for another training's noise
+# (three DIET seeds differed by up to 3 points on one language),
 # so a change that makes the first reply worse fails the build. The parse-time floor
 # allows a loaded 2-core machine (54 ms measured under a load average of 13; 10 ms
 # unloaded).
 FLOORS = {
-    "accuracy": 0.74,
-    "accuracy_cs": 0.79,
+    "accuracy": 0.77,
+    "accuracy_cs": 0.80,
     "accuracy_en": 0.75,
-    "accuracy_uk": 0.66,
-    "critical_recall": 0.81,
-    "first_bubble_critical": 0.87,
+    "accuracy_uk": 0.72,
+    "critical_recall": 0.87,
+    "first_bubble_critical": 0.91,
     "max_false_critical": 0.05,
     "max_not_sure_disclosures": 0.05,
     "max_parse_ms": 80.0,
