@@ -16,7 +16,12 @@ from rasa.shared.nlu.constants import INTENT, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from bot.nlu.critical_phrases import CRITICAL_INTENTS, decide_intent, normalise
+from bot.nlu.critical_phrases import (
+    CRITICAL_INTENTS,
+    decide_intent,
+    normalise,
+    word_start_pattern,
+)
 
 PHRASES_FILE = Path(__file__).with_name("adult_voice.yml")
 # A phrase ending in this matches the start of a word (Czech inflections).
@@ -53,8 +58,7 @@ def adult_voice_pattern() -> Pattern[Text]:
     with PHRASES_FILE.open(encoding="utf-8") as handle:
         raw: Dict[Text, List[Any]] = yaml.safe_load(handle)
     phrases = {str(p) for by_language in raw.values() for p in by_language}
-    alternatives = "|".join(sorted(map(_regex, phrases), key=len, reverse=True))
-    return re.compile(rf"(?:^|\s)(?:{alternatives})")
+    return word_start_pattern(map(_regex, phrases))
 
 
 def _regex(phrase: Text) -> Text:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 import re
 from pathlib import Path
-from typing import Any, Dict, List, Optional, Pattern, Text, Tuple
+from typing import Any, Dict, Iterable, List, Optional, Pattern, Text, Tuple
 
 import yaml
 from rasa.engine.graph import ExecutionContext, GraphComponent
@@ -65,16 +65,21 @@ def critical_patterns() -> Tuple[Tuple[Text, Pattern[Text]], ...]:
         phrases = {
             normalise(str(p)) for phrases in by_language.values() for p in phrases
         }
-        alternatives = "|".join(sorted(map(re.escape, phrases), key=len, reverse=True))
-        patterns.append((intent, re.compile(rf"(?:^|\s)(?:{alternatives})")))
+        patterns.append((intent, word_start_pattern(map(re.escape, phrases))))
     return tuple(patterns)
+
+
+def word_start_pattern(alternatives: Iterable[Text]) -> Pattern[Text]:
+    """One pattern matching any of `alternatives` (regexes over normalised text)
+    at the start of a word, the longest tried first."""
+    ordered = "|".join(sorted(alternatives, key=len, reverse=True))
+    return re.compile(rf"(?:^|\s)(?:{ordered})")
 
 
 @functools.lru_cache(maxsize=1)
 def picture_pattern() -> Pattern[Text]:
     words = {normalise(str(w)) for ws in _phrases_file()[PICTURES].values() for w in ws}
-    alternatives = "|".join(sorted(map(re.escape, words), key=len, reverse=True))
-    return re.compile(rf"(?:^|\s)(?:{alternatives})")
+    return word_start_pattern(map(re.escape, words))
 
 
 def mentions_pictures(text: Text) -> bool:

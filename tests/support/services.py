@@ -65,21 +65,32 @@ def throwaway_redis_prefix() -> Iterator[str]:
 def throwaway_database() -> Iterator[str]:
     """A new, empty PostgreSQL database with Rasa's tables; dropped afterwards."""
     import sqlalchemy as sa
-    from rasa.core.tracker_store import SQLTrackerStore
 
     name = f"rasa_scale_{uuid.uuid4().hex[:10]}"
-    admin = sa.create_engine(postgres_url("postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(sa.text(f"CREATE DATABASE {name}"))
+    create_rasa_database(name)
     try:
-        engine = sa.create_engine(postgres_url(name))
-        SQLTrackerStore.Base.metadata.create_all(engine)
-        engine.dispose()
         yield name
     finally:
+        admin = sa.create_engine(postgres_url("postgres"), isolation_level="AUTOCOMMIT")
         with admin.connect() as connection:
             connection.execute(sa.text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
         admin.dispose()
+
+
+def create_rasa_database(name: str, port: int = PG_PORT) -> None:
+    """Create database `name` on the PostgreSQL at `port`, with Rasa's tables."""
+    import sqlalchemy as sa
+    from rasa.core.tracker_store import SQLTrackerStore
+
+    admin = sa.create_engine(
+        postgres_url("postgres", port), isolation_level="AUTOCOMMIT"
+    )
+    with admin.connect() as connection:
+        connection.execute(sa.text(f"CREATE DATABASE {name}"))
+    admin.dispose()
+    engine = sa.create_engine(postgres_url(name, port))
+    SQLTrackerStore.Base.metadata.create_all(engine)
+    engine.dispose()
 
 
 REDIS_SERVER = Path("/usr/bin/redis-server")
@@ -225,9 +236,6 @@ class OwnPostgres:
         """Fast shutdown: every client connection is cut, as in a restart."""
         self._run("pg_ctl", "-D", str(self.data), "-m", "fast", "-w", "stop")
 
-    def url(self, database: str) -> str:
-        return postgres_url(database, self.port)
-
     def remove(self) -> None:
         if (self.data / "postmaster.pid").exists():
             with contextlib.suppress(Exception):
@@ -239,20 +247,11 @@ class OwnPostgres:
 def own_postgres() -> Iterator[OwnPostgres]:
     """A started `OwnPostgres` with a database `rasa` holding Rasa's tables;
     stopped and removed afterwards whatever happened."""
-    import sqlalchemy as sa
-    from rasa.core.tracker_store import SQLTrackerStore
-
     server = OwnPostgres()
     try:
         server.init()
         server.start()
-        admin = sa.create_engine(server.url("postgres"), isolation_level="AUTOCOMMIT")
-        with admin.connect() as connection:
-            connection.execute(sa.text("CREATE DATABASE rasa"))
-        admin.dispose()
-        engine = sa.create_engine(server.url("rasa"))
-        SQLTrackerStore.Base.metadata.create_all(engine)
-        engine.dispose()
+        create_rasa_database("rasa", server.port)
         yield server
     finally:
         server.remove()

@@ -125,12 +125,10 @@ def health(replica: str) -> Tuple[int, Any]:
     return reply
 
 
-def wait_for_health(
-    replica: str, lock_store: str, seconds: float, part: str = "lock_store"
-) -> bool:
+def wait_for_health(replica: str, lock_store: str, seconds: float) -> bool:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
-        if health(replica)[1].get(part) == lock_store:
+        if health(replica)[1].get("lock_store") == lock_store:
             return True
         time.sleep(0.1)
     return False
