@@ -17,7 +17,9 @@ checks that each one registers the hooks):
   ACTION_TIMEOUT_SECONDS (default 2), so a hung action server cannot hold a
   conversation's lock for five minutes. The channel guard answers after
   TURN_DEADLINE_SECONDS (2.5) in any case. Custom-action results are validated
-  with a validator built once (`bot.server.action_results`), not one per call.
+  with a validator built once (`bot.server.action_results`), not one per call,
+  and event type names are resolved with a dictionary (`bot.server.event_types`),
+  not a walk of every event class for each event.
 - after start (the agent is loaded by then): the tracker store is watched
   (`bot.stores.health`), the retention purge starts (`bot.stores.purge`), and
   the safety nets the guard sends are counted in the tracker store's database
@@ -89,8 +91,10 @@ async def _before_start(app: Any, _loop: Any) -> None:
     # Imported at start: it loads Rasa's actions and with them TensorFlow, which
     # importing a channel module (the Telegram command line) does not need.
     from bot.server.action_results import validate_action_results_once
+    from bot.server.event_types import resolve_event_types_once
 
     validate_action_results_once()
+    resolve_event_types_once()
 
 
 async def _after_start(app: Any, _loop: Any) -> None:

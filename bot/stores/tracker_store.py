@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import time
-from typing import Any, List, Optional, Sequence, Text
+from typing import Any, Dict, List, Optional, Sequence, Text
 
 import sqlalchemy as sa
 from rasa.core.tracker_store import SQLTrackerStore, create_engine_kwargs
@@ -18,6 +18,8 @@ from bot.stores.health import StoreHealth
 from bot.stores.redaction import redacted_event
 from bot.stores.snapshot import compact_events
 from bot.stores.snapshot_table import Snapshot, create_snapshot_table
+
+SNAPSHOTS = Snapshot.__table__
 
 logger = logging.getLogger(__name__)
 
@@ -37,6 +39,21 @@ def deletion_requested(tracker: DialogueStateTracker) -> bool:
         if isinstance(event, ActionExecuted) and event.action_name == DELETE_ACTION:
             return True
     return False
+
+
+def write_ahead_log(engine: sa.engine.Engine) -> None:
+    """Put an SQLite database file in write-ahead-log mode (kept in the file).
+
+    Each turn's commit then syncs one append to the log instead of the rollback
+    journal and the database: 0.4 instead of 1.3 ms on these machines, and the
+    server's event loop waits for it (README, "Performance and scale-out").
+    `synchronous` stays FULL, SQLite's default: a committed turn survives a
+    power cut as before. The connections are pooled (SQLAlchemy 1.4 opens and
+    closes one per session for a file, and closing the last one folds the log
+    back into the database, which is the cost saved).
+    """
+    with engine.connect() as connection:
+        connection.exec_driver_sql("PRAGMA journal_mode=WAL")
 
 
 class PrivateSQLTrackerStore(SQLTrackerStore):
@@ -61,17 +78,22 @@ class PrivateSQLTrackerStore(SQLTrackerStore):
         self.health = StoreHealth()
         engine: sa.engine.Engine = self.engine
         if engine.dialect.name == "postgresql":
-            self._ping_before_use(engine)
+            # After a PostgreSQL restart every pooled connection is dead; tested
+            # before use, the first turn on each of them does not fail.
+            self._replace_engine(engine, pool_pre_ping=True)
+        elif engine.dialect.name == "sqlite" and engine.url.database:
+            self._replace_engine(
+                engine,
+                poolclass=sa.pool.QueuePool,
+                connect_args={"check_same_thread": False},
+            )
+            write_ahead_log(self.engine)
         create_snapshot_table(self.engine)
 
-    def _ping_before_use(self, engine: sa.engine.Engine) -> None:
-        """Test each pooled connection before use (`pool_pre_ping`).
-
-        After a PostgreSQL restart every pooled connection is dead; without this
-        the first turn on each of them would fail although the server is back.
-        """
+    def _replace_engine(self, engine: sa.engine.Engine, **options: Any) -> None:
+        """Rasa's engine, created again with `options`."""
         self.engine = sa.create_engine(
-            engine.url, pool_pre_ping=True, **create_engine_kwargs(engine.url)
+            engine.url, **{**create_engine_kwargs(engine.url), **options}
         )
         self.sessionmaker = sessionmaker(bind=self.engine)
         engine.dispose()
@@ -103,8 +125,9 @@ class PrivateSQLTrackerStore(SQLTrackerStore):
         if not self.domain:
             return None
         with self.session_scope() as session:
-            row = session.get(Snapshot, sender_id)
-            data = None if row is None else row.data
+            data = session.execute(
+                sa.select(SNAPSHOTS.c.data).where(SNAPSHOTS.c.sender_id == sender_id)
+            ).scalar()
         if data is None:
             return None
         return DialogueStateTracker.from_dict(
@@ -116,17 +139,29 @@ class PrivateSQLTrackerStore(SQLTrackerStore):
 
         A tracker with no events (Rasa's processor creates every new conversation
         so, and saves it before the session starts) stores nothing, as in Rasa's
-        own SQL store: there is no state to snapshot yet.
+        own SQL store: there is no state to snapshot yet. Written with SQL
+        statements, not ORM objects: the ORM's bookkeeping of a flush was a
+        tenth of a turn's CPU under load.
         """
         events = list(tracker.events)
         if not events:
             return
+        sender_id = tracker.sender_id
         with self.session_scope() as session:
-            row = session.get(Snapshot, tracker.sender_id)
+            row = session.execute(
+                sa.select(
+                    SNAPSHOTS.c.event_count,
+                    SNAPSHOTS.c.last_type,
+                    SNAPSHOTS.c.last_timestamp,
+                ).where(SNAPSHOTS.c.sender_id == sender_id)
+            ).first()
             new = self._new_events(session, tracker, events, row)
             stored_new = [redacted_event(event) for event in new]
-            for event in stored_new:
-                session.add(self._sql_event(tracker.sender_id, event))
+            if stored_new:
+                session.execute(
+                    self.SQLEvent.__table__.insert(),
+                    [self._event_row(sender_id, event) for event in stored_new],
+                )
             known = events[: len(events) - len(new)]
             slots = self.domain.slots if self.domain else []
             compact = [
@@ -134,27 +169,34 @@ class PrivateSQLTrackerStore(SQLTrackerStore):
                 for event in compact_events(known + stored_new, slots)
             ]
             last = compact[-1] if compact else None
+            snapshot = {
+                "data": json.dumps([event.as_dict() for event in compact]),
+                "event_count": len(compact),
+                "last_type": last.type_name if last else None,
+                "last_timestamp": last.timestamp if last else None,
+                "updated": time.time(),
+            }
             if row is None:
-                row = Snapshot(sender_id=tracker.sender_id)
-                session.add(row)
-            row.data = json.dumps([event.as_dict() for event in compact])
-            row.event_count = len(compact)
-            row.last_type = last.type_name if last else None
-            row.last_timestamp = last.timestamp if last else None
-            row.updated = time.time()
+                session.execute(
+                    SNAPSHOTS.insert().values(sender_id=sender_id, **snapshot)
+                )
+            else:
+                session.execute(
+                    SNAPSHOTS.update()
+                    .where(SNAPSHOTS.c.sender_id == sender_id)
+                    .values(**snapshot)
+                )
             session.commit()
         if self.event_broker is not None:
             for event in stored_new:
-                self.event_broker.publish(
-                    {"sender_id": tracker.sender_id, **event.as_dict()}
-                )
+                self.event_broker.publish({"sender_id": sender_id, **event.as_dict()})
 
     def _new_events(
         self,
         session: Any,
         tracker: DialogueStateTracker,
         events: Sequence[Event],
-        row: Optional[Snapshot],
+        row: Optional[Any],
     ) -> List[Event]:
         """The events of `tracker` not yet stored."""
         if row is None:
@@ -173,16 +215,18 @@ class PrivateSQLTrackerStore(SQLTrackerStore):
         since = row.last_timestamp or 0.0
         return [event for event in events if event.timestamp > since]
 
-    def _sql_event(self, sender_id: Text, event: Event) -> Any:
+    @staticmethod
+    def _event_row(sender_id: Text, event: Event) -> Dict[Text, Any]:
+        """The `events` table's columns for one event, as Rasa's store fills them."""
         data = event.as_dict()
-        return self.SQLEvent(
-            sender_id=sender_id,
-            type_name=event.type_name,
-            timestamp=data.get("timestamp"),
-            intent_name=data.get("parse_data", {}).get("intent", {}).get("name"),
-            action_name=data.get("name"),
-            data=json.dumps(data),
-        )
+        return {
+            "sender_id": sender_id,
+            "type_name": event.type_name,
+            "timestamp": data.get("timestamp"),
+            "intent_name": data.get("parse_data", {}).get("intent", {}).get("name"),
+            "action_name": data.get("name"),
+            "data": json.dumps(data),
+        }
 
     def redacted(self, tracker: DialogueStateTracker) -> DialogueStateTracker:
         """A copy of `tracker` whose events carry no identifiers."""

@@ -15,12 +15,14 @@ import yaml
 from rasa.core.channels.channel import InputChannel, register
 from rasa.core.tracker_store import InMemoryTrackerStore
 from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import Event
 from sanic import Sanic
 
 from bot.channels.registry import OPTIONAL_CHANNELS
 from bot.channels.settings import MessengerSettings, TelegramSettings
 from bot.guard.privacy_notice import PrivacyNotice
 from bot.server import hooks
+from bot.server.event_types import RASA_RESOLVE_BY_TYPE, resolve_by_type_remembered
 from tests.support import ROOT
 from tests.support.servers import serving_app
 
@@ -68,6 +70,7 @@ class Agent:
 @pytest.fixture
 def rasa_defaults(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(rasa.core.actions.action, "DEFAULT_REQUEST_TIMEOUT", 300)
+    monkeypatch.setattr(Event, "resolve_by_type", staticmethod(RASA_RESOLVE_BY_TYPE))
 
 
 @pytest.mark.parametrize(
@@ -92,6 +95,7 @@ async def test_the_hooks_run_once_whichever_channels_are_open(
     register([build(path) for path in credentials], app, route="/webhooks/")
     async with serving_app(app):
         assert rasa.core.actions.action.DEFAULT_REQUEST_TIMEOUT == 2.0
+        assert Event.resolve_by_type is resolve_by_type_remembered
         assert watched == [app.ctx.agent.tracker_store]
         purge = app.ctx.retention_purge
         assert purge is not None and not purge.done()

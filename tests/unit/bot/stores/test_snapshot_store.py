@@ -107,8 +107,10 @@ def test_a_conversation_stored_before_snapshots_is_read_and_then_snapshotted(
         legacy = DialogueStateTracker.from_events("old", script.events, domain.slots)
         # As the store before snapshots wrote it: events only.
         with store.session_scope() as session:
-            for event in script.events:
-                session.add(store._sql_event("old", event))
+            session.execute(
+                store.SQLEvent.__table__.insert(),
+                [store._event_row("old", event) for event in script.events],
+            )
             session.commit()
         tracker = await store.retrieve("old")
         # Rasa's own retrieval: the latest session, every event of it.
