@@ -6,7 +6,7 @@ Same paths and reply format as Rasa's `RestInput`:
     GET  /webhooks/rest/health    {"status": "ok", "tracker_store": "ok"|"degraded",
                                    "lock_store": "ok"|"degraded",  (Redis only)
                                    "turns_in_flight", "max_turns_in_flight",
-                                   "shed_turns"}
+                                   "turns_in_flight_limit", "shed_turns"}
 
 `status` is "ok" whenever the server answers: a degraded store still lets every
 child get an answer (at worst the safety net), and a load balancer that took

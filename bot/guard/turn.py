@@ -113,6 +113,7 @@ class ChannelGuard:
             await _send_all(output, recipient, self.replies.safety_net[language])
             return
 
+        admitted_at = self.shedder.clock()
         collector = TurnCollector(output.name())
         report = TurnReport()
         token = CURRENT_TURN.set(report)
@@ -134,7 +135,9 @@ class ChannelGuard:
             raise
         finally:
             CURRENT_TURN.reset(token)
-        turn.add_done_callback(lambda _: self.shedder.release())
+        turn.add_done_callback(
+            lambda _: self.shedder.release(self.shedder.clock() - admitted_at)
+        )
         await asyncio.wait({turn}, timeout=self.deadline)
 
         problem = _problem(turn, report)

@@ -156,6 +156,7 @@ async def test_health_reports_the_tracker_store(
                 "tracker_store": "ok",
                 "turns_in_flight": 0,
                 "max_turns_in_flight": 24,
+                "turns_in_flight_limit": 24,
                 "shed_turns": 0,
             }
 
