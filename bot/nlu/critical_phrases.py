@@ -142,12 +142,25 @@ def decide_intent(
     message: Message, intent: Text, confidence: float, decided_by: Text
 ) -> None:
     """Set `intent` on `message`, first in the ranking, the model's choices kept
-    after it, and say which component decided."""
+    after it, and say which component decided.
+
+    The model's choices keep their order but share what `confidence` leaves
+    (1 - confidence, scaled): Rasa's FallbackClassifier answers "not sure" when
+    the first two confidences of the ranking are close or the second is higher,
+    so a rule's decision at 1.0 next to the model's 0.999 for blackmail was
+    answered "not sure" instead of with the suicide referral.
+    """
     decided = {"name": intent, "confidence": confidence}
-    ranking = [
+    others = [
         entry
         for entry in message.get(INTENT_RANKING_KEY) or []
         if entry.get("name") != intent
+    ]
+    total = sum(float(entry.get("confidence") or 0.0) for entry in others)
+    scale = min(1.0, (1.0 - confidence) / total) if total > 0 else 1.0
+    ranking = [
+        {**entry, "confidence": float(entry.get("confidence") or 0.0) * scale}
+        for entry in others
     ]
     message.set(INTENT, decided, add_to_output=True)
     message.set(INTENT_RANKING_KEY, [decided, *ranking], add_to_output=True)

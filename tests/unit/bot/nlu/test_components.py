@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import pytest
 import yaml
+from rasa.nlu.classifiers.fallback_classifier import FallbackClassifier
 from rasa.shared.nlu.training_data.message import Message
 
+from bot.nlu.adult_voice import AdultVoiceClassifier
 from bot.nlu.critical_phrases import (
     PHRASES_FILE,
     CriticalPhraseClassifier,
@@ -15,6 +17,7 @@ from bot.nlu.detection import marker_counts
 from bot.nlu.language import LanguageDetector, detect_language
 from bot.nlu.tokenizer import MultilingualSpacyTokenizer
 from referrals.schema import LANGUAGES
+from tests.support import ROOT
 
 LANGUAGE_OF = [
     # Czech, with and without diacritics
@@ -218,6 +221,45 @@ def tokenizer() -> MultilingualSpacyTokenizer:
 def lemmas(tokenizer: MultilingualSpacyTokenizer, text: str) -> list:
     message = Message(data={"text": text})
     return [token.lemma for token in tokenizer.tokenize(message, "text")]
+
+
+@pytest.mark.parametrize(
+    "component,text,intent",
+    [
+        (
+            CriticalPhraseClassifier,
+            "he has my nudes and wants money, i want to kill myself",
+            "suicidal_thoughts",
+        ),
+        (
+            lambda: AdultVoiceClassifier(0.3),
+            "my son says someone is blackmailing him with photos",
+            "parent_teacher",
+        ),
+    ],
+    ids=["critical phrase", "adult voice"],
+)
+def test_a_rule_s_decision_is_not_undone_by_the_fallback(component, text, intent):
+    # The model is all but sure of blackmail; the rule decides otherwise.
+    message = Message(data={"text": text})
+    model = [{"name": "sextortion", "confidence": 0.999}]
+    model.append({"name": "grooming", "confidence": 0.001})
+    message.set("intent", model[0])
+    message.set("intent_ranking", model)
+
+    component().process([message])
+    fallback().process([message])
+
+    assert message.get("intent")["name"] == intent
+    ranking = message.get("intent_ranking")
+    assert [r["name"] for r in ranking] == [intent, "sextortion", "grooming"]
+    assert ranking[0]["confidence"] - ranking[1]["confidence"] >= 0.02
+
+
+def fallback() -> FallbackClassifier:
+    config = yaml.safe_load((ROOT / "config.yml").read_text(encoding="utf-8"))
+    settings = next(c for c in config["pipeline"] if c["name"] == "FallbackClassifier")
+    return FallbackClassifier({**FallbackClassifier.get_default_config(), **settings})
 
 
 def test_critical_phrase_lifts_a_low_confidence_match_above_the_fallback():
