@@ -20,7 +20,8 @@ cut are still slow) and never below MIN_TURNS_IN_FLIGHT; each turn answered in
 less than half that raises it by one again, up to MAX_TURNS_IN_FLIGHT.
 
 `SHEDDER` is shared by every channel of the process; `/webhooks/rest/health`
-shows `turns_in_flight`, `max_turns_in_flight` and `shed_turns`.
+shows `turns_in_flight`, `max_turns_in_flight`, `turns_in_flight_limit` and
+`shed_turns`.
 MAX_TURNS_IN_FLIGHT=0 turns shedding off.
 """
 

@@ -12,6 +12,7 @@ from bot.nlu.critical_phrases import (
     PHRASES_FILE,
     CriticalPhraseClassifier,
     critical_intent,
+    normalise,
 )
 from bot.nlu.detection import marker_counts
 from bot.nlu.language import LanguageDetector, detect_language
@@ -177,6 +178,16 @@ def test_every_language_has_danger_and_suicide_phrases():
     for intent in ("suicidal_thoughts", "immediate_danger"):
         assert all(phrases[intent].get(lang) for lang in LANGUAGES)
     assert all(phrases["pictures"].get(lang) for lang in LANGUAGES)
+
+
+def test_no_phrase_is_listed_twice():
+    with PHRASES_FILE.open(encoding="utf-8") as handle:
+        phrases = yaml.safe_load(handle)
+    for kind, by_language in phrases.items():
+        for language, listed in by_language.items():
+            seen = [normalise(str(p)) for p in listed]
+            twice = sorted({p for p in seen if seen.count(p) > 1})
+            assert not twice, (kind, language, twice)
 
 
 def test_critical_phrase_overrides_the_model_and_keeps_its_ranking():
