@@ -86,7 +86,7 @@ unit: install web-deps  ## fast tests: tests/unit (no server process, no browser
 	$(BIN)/python -m pytest -q tests/unit
 
 system: install web-deps browser model  ## tests/system: the real servers, make run, replicas, the browser
-	$(BIN)/python -m pytest -q tests/system
+	$(BIN)/python -m pytest -q --durations=15 tests/system
 
 stories: model  ## conversation tests in both languages
 	$(BIN)/rasa test core --model $$($(BIN)/python -c 'from bot.run.training import model_path; print(model_path())') \

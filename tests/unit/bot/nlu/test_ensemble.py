@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import List
 
@@ -90,3 +91,33 @@ def test_the_ranking_is_the_weighted_average(tmp_path: Path) -> None:
     assert {e["name"]: e["confidence"] for e in ranking} == pytest.approx(expected)
     assert [e["confidence"] for e in ranking] == sorted(expected.values(), reverse=True)
     assert message.get(INTENT) == ranking[0]
+
+
+def test_a_stored_model_predicts_the_same_without_skops(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    component = classifier(tmp_path, ["sextortion", "grooming", "stalking"])
+    component.persist()
+    # skops is not needed to read it back (importing it cost 8 s of a start).
+    monkeypatch.setitem(sys.modules, "skops", None)
+    monkeypatch.setitem(sys.modules, "skops.io", None)
+    loaded = AveragedLogisticRegressionClassifier.load(
+        AveragedLogisticRegressionClassifier.get_default_config(),
+        LocalModelStorage(tmp_path),
+        Resource("ensemble"),
+        ExecutionContext(GraphSchema({}), "test"),
+    )
+    X = counts(7)
+    assert list(loaded.clf.classes_) == list(component.clf.classes_)
+    assert np.allclose(loaded._probabilities(X), component.clf.predict_proba(X))
+    assert np.allclose(loaded.clf.predict_proba(X), component.clf.predict_proba(X))
+
+
+def test_a_model_trained_without_examples_loads_untrained(tmp_path: Path) -> None:
+    loaded = AveragedLogisticRegressionClassifier.load(
+        AveragedLogisticRegressionClassifier.get_default_config(),
+        LocalModelStorage(tmp_path),
+        Resource("never-trained"),
+        ExecutionContext(GraphSchema({}), "test"),
+    )
+    assert not hasattr(loaded.clf, "coef_")
