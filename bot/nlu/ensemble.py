@@ -68,6 +68,18 @@ class AveragedLogisticRegressionClassifier(LogisticRegressionClassifier):
             message.set(INTENT_RANKING_KEY, ranking, add_to_output=True)
         return messages
 
+    def __init__(
+        self,
+        config: Dict[Text, Any],
+        name: Text,
+        model_storage: ModelStorage,
+        resource: Resource,
+    ) -> None:
+        super().__init__(config, name, model_storage, resource)
+        # Where `persist` writes; Rasa keeps the same in private attributes.
+        self.model_storage = model_storage
+        self.resource = resource
+
     def persist(self) -> None:
         """The fitted arrays in a NumPy archive, instead of Rasa's skops file.
 
@@ -76,9 +88,9 @@ class AveragedLogisticRegressionClassifier(LogisticRegressionClassifier):
         `sys.modules`, which holds TensorFlow by then (README, "Performance and
         scale-out"). Plain arrays need neither skops nor pickle to be read.
         """
-        with self._model_storage.write_to(self._resource) as model_dir:
+        with self.model_storage.write_to(self.resource) as model_dir:
             np.savez(
-                model_dir / f"{self._resource.name}.npz",
+                model_dir / f"{self.resource.name}.npz",
                 **{name: np.asarray(getattr(self.clf, name)) for name in FITTED},
             )
 
