@@ -66,10 +66,40 @@ def test_training_data_has_exactly_the_domain_intents() -> None:
 
 def test_training_files_are_split_by_topic_and_language() -> None:
     folders = {path.parent.name for path in TRAINING_FILES}
-    assert folders == {"nlu", "uk"}
+    assert folders == {"nlu", "uk", "uk_latin"}
     for folder in folders:
         topics = [path.stem for path in TRAINING_FILES if path.parent.name == folder]
         assert sorted(topics) == TOPICS
+
+
+def test_the_latin_ukrainian_examples_are_generated_from_the_cyrillic_ones() -> None:
+    """data/nlu/uk_latin/ is what scripts/transliterate_uk.py makes of data/nlu/uk/."""
+    from scripts.transliterate_uk import TARGET, generate
+
+    files = generate()
+    assert sorted(files) == sorted(path.name for path in TARGET.glob("*.yml"))
+    for name, text in files.items():
+        assert (TARGET / name).read_text(
+            encoding="utf-8"
+        ) == text, f"{name} is stale: run scripts/transliterate_uk.py"
+
+
+@pytest.mark.parametrize(
+    ("cyrillic", "scheme", "latin"),
+    [
+        ("Мене шантажують", "czech", "mene šantažujut"),
+        ("Мене шантажують", "english", "mene shantazhuyut"),
+        ("хоче щоб я з'їла", "czech", "choče ščob ja zjila"),
+        ("хоче щоб я з'їла", "english", "khoche shchob ya zyila"),
+        ("цей хлопець", "english", "tsey khlopets"),
+    ],
+)
+def test_transliteration_follows_the_two_ways_children_type(
+    cyrillic: str, scheme: str, latin: str
+) -> None:
+    from scripts.transliterate_uk import transliterate
+
+    assert transliterate(cyrillic, scheme) == latin
 
 
 def test_no_example_belongs_to_two_intents() -> None:
