@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 from typing import Any, Dict, List, Optional, Text, Tuple
 
 import numpy as np
@@ -88,11 +89,11 @@ class AveragedLogisticRegressionClassifier(LogisticRegressionClassifier):
         `sys.modules`, which holds TensorFlow by then (README, "Performance and
         scale-out"). Plain arrays need neither skops nor pickle to be read.
         """
+        arrays = {name: np.asarray(getattr(self.clf, name)) for name in FITTED}
+        # Intent names as text, never objects: those would need pickle to read.
+        arrays["classes_"] = arrays["classes_"].astype(str)
         with self.model_storage.write_to(self.resource) as model_dir:
-            np.savez(
-                model_dir / f"{self.resource.name}.npz",
-                **{name: np.asarray(getattr(self.clf, name)) for name in FITTED},
-            )
+            np.savez(model_dir / f"{self.resource.name}.npz", **arrays)
 
     @classmethod
     def load(
@@ -108,18 +109,12 @@ class AveragedLogisticRegressionClassifier(LogisticRegressionClassifier):
         component = cls(config, execution_context.node_name, model_storage, resource)
         try:
             with model_storage.read_from(resource) as model_dir:
-                with np.load(
-                    model_dir / f"{resource.name}.npz", allow_pickle=False
-                ) as stored:
-                    for name in FITTED:
-                        value = stored[name]
-                        setattr(
-                            component.clf,
-                            name,
-                            value.item() if value.ndim == 0 else value,
-                        )
-        except ValueError:
+                fitted = _read_fitted(model_dir / f"{resource.name}.npz")
+        except ValueError:  # the model has no such resource
             logger.debug(f"No trained '{resource.name}' in the model: untrained.")
+            return component
+        for name, value in fitted.items():
+            setattr(component.clf, name, value)
         return component
 
     def _probabilities(self, X: csr_matrix) -> np.ndarray:
@@ -155,3 +150,16 @@ class AveragedLogisticRegressionClassifier(LogisticRegressionClassifier):
             cached = (clf.coef_, transposed, np.asarray(clf.intercept_))
             self._weights = cached
         return cached[1], cached[2]
+
+
+def _read_fitted(path: Path) -> Dict[Text, Any]:
+    """The arrays `persist` wrote. A damaged file is an error, never an
+    untrained classifier (`load` treats ValueError as "nothing stored")."""
+    try:
+        with np.load(path, allow_pickle=False) as stored:
+            return {
+                name: stored[name].item() if stored[name].ndim == 0 else stored[name]
+                for name in FITTED
+            }
+    except (ValueError, KeyError) as error:
+        raise OSError(f"{path}: not a stored regression ({error})") from error

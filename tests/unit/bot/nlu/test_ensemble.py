@@ -121,3 +121,19 @@ def test_a_model_trained_without_examples_loads_untrained(tmp_path: Path) -> Non
         ExecutionContext(GraphSchema({}), "test"),
     )
     assert not hasattr(loaded.clf, "coef_")
+
+
+def test_a_damaged_stored_model_is_an_error_not_an_untrained_one(
+    tmp_path: Path,
+) -> None:
+    component = classifier(tmp_path, ["sextortion", "grooming", "stalking"])
+    component.persist()
+    stored = tmp_path / "ensemble" / "ensemble.npz"
+    np.savez(stored, classes_=np.array([object()], dtype=object))
+    with pytest.raises(OSError, match="not a stored regression"):
+        AveragedLogisticRegressionClassifier.load(
+            AveragedLogisticRegressionClassifier.get_default_config(),
+            LocalModelStorage(tmp_path),
+            Resource("ensemble"),
+            ExecutionContext(GraphSchema({}), "test"),
+        )
