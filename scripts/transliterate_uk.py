@@ -5,7 +5,7 @@
 
 Many Ukrainian children in the Czech Republic type on a Czech or an English
 keyboard: "mene šantažujut" or "mene shantazhuyut" for "мене шантажують". The
-hand-written Ukrainian data has about a third as many Latin examples as Cyrillic
+hand-written Ukrainian data has less than half as many Latin examples as Cyrillic
 ones, so a Latin message was often understood by its few shared words only
 (README, "NLU figures"). Every Cyrillic example of `data/nlu/uk/` gets one Latin
 twin here, in one of the two ways children write (chosen by a hash of the text,
