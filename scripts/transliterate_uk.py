@@ -22,14 +22,21 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import itertools
 import re
 import sys
 from pathlib import Path
-from typing import Dict, List, Set, Tuple
+from typing import Dict, List, Set
 
 from ruamel.yaml import YAML
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+# The tests' own reading of examples and their comparison after folding: a twin
+# is left out exactly when the tests would refuse it.
+from tests.unit.data.test_nlu_data import fold, load_examples  # noqa: E402
+
 SOURCE = ROOT / "data" / "nlu" / "uk"
 TARGET = ROOT / "data" / "nlu" / "uk_latin"
 CYRILLIC = re.compile(r"[а-яіїєґё]", re.IGNORECASE)
@@ -66,28 +73,6 @@ def transliterate(text: str, scheme: str) -> str:
     return "".join(table.get(char, char) for char in text.lower())
 
 
-def _examples(path: Path) -> List[Tuple[str, List[str]]]:
-    data = YAML(typ="safe").load(path) or {}
-    return [
-        (
-            item["intent"],
-            [
-                line.strip()[2:].strip()
-                for line in str(item.get("examples", "")).splitlines()
-                if line.strip().startswith("- ")
-            ],
-        )
-        for item in data.get("nlu", [])
-        if "intent" in item
-    ]
-
-
-def _key(text: str) -> str:
-    from referrals.text import fold
-
-    return " ".join(re.sub(r"[^\w\s]", " ", fold(text)).split())
-
-
 def _quoted(text: str) -> str:
     """The example as a YAML block line: Rasa reads `- text` literally."""
     return "      - " + text
@@ -107,10 +92,8 @@ def _evaluation_keys() -> Set[str]:
     for folder in EVALUATION:
         for path in sorted(folder.rglob("*.yml")):
             data = YAML(typ="safe").load(path) or {}
-            for row in data.get("messages", []):
-                keys.add(_key(str(row["text"])))
-            for _, texts in _examples(path):
-                keys.update(_key(text) for text in texts)
+            keys.update(fold(str(row["text"])) for row in data.get("messages", []))
+            keys.update(fold(text) for _, text in load_examples(path))
     return keys
 
 
@@ -121,8 +104,7 @@ def generate() -> Dict[str, str]:
     written: Set[str] = _evaluation_keys()
     for path in sorted((ROOT / "data" / "nlu").rglob("*.yml")):
         if path.parent != TARGET:
-            for _, texts in _examples(path):
-                written.update(_key(text) for text in texts)
+            written.update(fold(text) for _, text in load_examples(path))
     files: Dict[str, str] = {}
     for path in sorted(SOURCE.glob("*.yml")):
         lines = [
@@ -132,13 +114,14 @@ def generate() -> Dict[str, str]:
             "# each Cyrillic example in Latin letters. Do not edit; edit the source.",
             "nlu:",
         ]
-        for intent, texts in _examples(path):
+        by_intent = itertools.groupby(load_examples(path), key=lambda pair: pair[0])
+        for intent, pairs in by_intent:
             latin = []
-            for text in texts:
+            for _, text in pairs:
                 if not CYRILLIC.search(text):
                     continue
                 twin = transliterate(text, scheme_for(text))
-                key = _key(twin)
+                key = fold(twin)
                 if key in written:
                     continue
                 # A crisis phrase the Latin spelling meets, and the Cyrillic one
@@ -179,5 +162,4 @@ def main(argv: List[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.path.insert(0, str(ROOT))
     sys.exit(main())

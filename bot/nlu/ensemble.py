@@ -157,9 +157,11 @@ def _read_fitted(path: Path) -> Dict[Text, Any]:
     untrained classifier (`load` treats ValueError as "nothing stored")."""
     try:
         with np.load(path, allow_pickle=False) as stored:
-            return {
-                name: stored[name].item() if stored[name].ndim == 0 else stored[name]
-                for name in FITTED
-            }
+            # Each `stored[name]` reads and inflates the array again: once each.
+            arrays = {name: stored[name] for name in FITTED}
+        return {
+            name: array.item() if array.ndim == 0 else array
+            for name, array in arrays.items()
+        }
     except (ValueError, KeyError) as error:
         raise OSError(f"{path}: not a stored regression ({error})") from error
