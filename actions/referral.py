@@ -11,7 +11,15 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.language import reply_language
 from actions.statistics import count_reply
 from referrals import load_dataset
-from referrals.render import Reply, facts_reply, send_all, situation_replies
+from referrals.render import (
+    Reply,
+    bullet_list,
+    call_buttons,
+    facts_reply,
+    helpline_lines,
+    send_all,
+    situation_replies,
+)
 
 NOT_SURE = "not_sure"
 SAFETY_NET = "safety_net"
@@ -120,6 +128,54 @@ class ActionExplainLaw(Action):
         if not replies:
             facts = facts.with_buttons(dataset.buttons(MORE_TOPICS, lang))
         replies.insert(0, facts)
+        send_all(dispatcher, replies)
+        return [SlotSet("language", lang)]
+
+
+class ActionWhatNow(Action):
+    """ "What do I do now?" after an answer: the steps of the situation in the
+    `situation` slot again and its helplines with their call buttons (before the
+    steps when it is urgent, after them otherwise), then the question still
+    pending (are you safe?). With no situation, or one without steps, the "not
+    sure" answer, which asks what is happening."""
+
+    def name(self) -> Text:
+        return "action_what_now"
+
+    async def run(
+        self,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: Dict[Text, Any],
+    ) -> List[EventType]:
+        lang = reply_language(tracker)
+        dataset = load_dataset()
+        situation_id = tracker.get_slot("situation")
+        situation = dataset.situations.get(situation_id) if situation_id else None
+        if situation is None or not situation.steps[lang]:
+            return refer(dispatcher, NOT_SURE, lang, "main_situations")
+        heading = dataset.template("steps_heading", lang)
+        replies = [Reply(bullet_list(heading, situation.steps[lang]))]
+        if situation.helplines:
+            helplines = Reply(
+                helpline_lines(dataset, situation.helplines, lang),
+                helplines=call_buttons(dataset, situation.helplines, lang),
+            )
+            if situation.urgency == "urgent":
+                replies.insert(0, helplines)
+            else:
+                replies.append(helplines)
+        law = []
+        if dataset.facts_wait_to_be_asked(situation_id):
+            law = dataset.buttons(LAW_BUTTONS, lang)
+        question = follow_up_question(tracker.get_slot("pending_question"), lang)
+        if question:
+            # As in the first reply: the question's own buttons, then the law's.
+            replies.append(question[0].with_buttons(law))
+        else:
+            # As after "yes, I'm safe": the law's, then more topics.
+            more = [*law, *dataset.buttons(MORE_TOPICS, lang)]
+            replies[-1] = replies[-1].with_buttons(more)
         send_all(dispatcher, replies)
         return [SlotSet("language", lang)]
 

@@ -13,6 +13,7 @@ resolved to the situation whose text the child would read first:
     action_not_sure                 not_sure
     action_start_compensation_check check_compensation
     action_safety_net               safety_net
+    action_what_now                 not_sure (a first message has no steps to repeat)
 
 Figures: accuracy (the first reply is the expected situation's), the share answered
 "not sure", the share sent to a wrong situation; for danger and suicide also whether
@@ -87,6 +88,8 @@ ACTION_SITUATIONS = {
     "action_not_sure": NOT_SURE,
     "action_start_compensation_check": "check_compensation",
     "action_safety_net": "safety_net",
+    # "What do I do now?" with no answer before it: the "not sure" reply.
+    "action_what_now": NOT_SURE,
 }
 
 

@@ -15,6 +15,7 @@ from actions.referral import (
     ActionNotSure,
     ActionReferToHelp,
     ActionSafetyNet,
+    ActionWhatNow,
 )
 from referrals import load_dataset
 from referrals.render import situation_replies
@@ -39,6 +40,7 @@ FIRST_REPLY_NUMBERS = [
     ("victim_process", ["116 006", "116 111"]),
     ("help_services", ["116 111", "116 006", "158"]),
 ]
+FIRST_REPLY_NUMBERS_BY_INTENT = dict(FIRST_REPLY_NUMBERS)
 
 
 def texts(dispatcher) -> List[str]:
@@ -437,3 +439,89 @@ async def test_safe_after_a_disclosure_still_offers_the_law(
         *dataset.buttons("ask_law", "cs"),
         *dataset.buttons("more_topics", "cs"),
     ]
+
+
+def call_numbers(message) -> List[str]:
+    return [helpline["number"] for helpline in message["custom"]["helplines"]]
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+async def test_what_now_sends_the_steps_again_then_asks_again_if_safe(
+    language, make_tracker, dispatcher, domain
+):
+    dataset = load_dataset()
+    tracker = make_tracker(
+        "ask_what_now",
+        language=language,
+        slots={"situation": "sextortion", "pending_question": "safety_check"},
+    )
+
+    events = await ActionWhatNow().run(dispatcher, tracker, domain)
+
+    steps, helplines, question = dispatcher.messages
+    assert steps["text"].startswith(dataset.template("steps_heading", language))
+    sextortion = dataset.situations["sextortion"]
+    assert all(step in steps["text"] for step in sextortion.steps[language])
+    assert in_order(helplines["text"], ["116 111", "158", "116 006"])
+    assert call_numbers(helplines) == ["116 111", "158", "116 006"]
+    assert question["text"] == dataset.template("safety_question", language)
+    assert [b["title"] for b in question["buttons"]] == [
+        *dataset.buttons("yes_no", language),
+        *dataset.buttons("ask_law", language),
+    ]
+    assert events == [SlotSet("language", language)]  # still waiting for the answer
+
+
+async def test_what_now_without_a_pending_question_offers_the_law_and_more_topics(
+    make_tracker, dispatcher, domain
+):
+    dataset = load_dataset()
+    tracker = make_tracker(
+        "ask_what_now", language="en", slots={"situation": "images_shared"}
+    )
+
+    await ActionWhatNow().run(dispatcher, tracker, domain)
+
+    steps, helplines = dispatcher.messages
+    assert "Take It Down" in steps["text"]
+    assert [b["title"] for b in helplines["buttons"]] == [
+        *dataset.buttons("ask_law", "en"),
+        *dataset.buttons("more_topics", "en"),
+    ]
+
+
+@pytest.mark.parametrize("situation", ["immediate_danger", "suicidal_thoughts"])
+async def test_what_now_when_urgent_names_the_emergency_numbers_first(
+    situation, make_tracker, dispatcher, domain
+):
+    dataset = load_dataset()
+    tracker = make_tracker(
+        "ask_what_now",
+        language="cs",
+        slots={"situation": situation, "pending_question": "safety_check"},
+    )
+
+    await ActionWhatNow().run(dispatcher, tracker, domain)
+
+    helplines, steps, question = dispatcher.messages
+    numbers = FIRST_REPLY_NUMBERS_BY_INTENT[situation]
+    assert in_order(helplines["text"], numbers)
+    assert call_numbers(helplines)[: len(numbers)] == numbers
+    assert all(step in steps["text"] for step in dataset.situations[situation].steps["cs"])
+    assert question["text"] == dataset.template("safety_question", "cs")
+
+
+@pytest.mark.parametrize("situation", [None, "not_sure", "greet"])
+async def test_what_now_with_no_steps_to_repeat_asks_what_is_happening(
+    situation, make_tracker, dispatcher, domain
+):
+    dataset = load_dataset()
+    slots = {"situation": situation} if situation else {}
+    tracker = make_tracker("ask_what_now", language="uk", slots=slots)
+
+    events = await ActionWhatNow().run(dispatcher, tracker, domain)
+
+    first = texts(dispatcher)[0]
+    assert first.startswith(dataset.situations["not_sure"].text["uk"])
+    assert "116 111" in first
+    assert SlotSet("situation", "not_sure") in events
