@@ -54,6 +54,10 @@ FIRST_BUBBLE_NUMBERS = {
     "suicidal_thoughts": ("116111", "112"),
 }
 NOT_SURE = "not_sure"
+# "Am I in trouble?": the three cases have different legal answers; the general
+# answer says only what is true in every case and asks which it is.
+TROUBLE_GENERAL = "am_i_in_trouble"
+TROUBLE_CASES = ("trouble_own_images", "trouble_sent_own", "trouble_others_images")
 
 # The issue's targets (issue 11, 12), printed beside the figures; not met yet.
 TARGETS = {
@@ -195,7 +199,22 @@ def figures(outcomes: List[Outcome], disclosures: Iterable[str]) -> Dict[str, fl
         ),
         "false_critical": share(others, lambda r: r.situation in CRITICAL),
         "not_sure_disclosures": share(disclosed, lambda r: r.situation == NOT_SURE),
+        # a trouble question answered with another case's legal answer: read by
+        # that child, it is untrue (keeping pictures "is not a crime" when they
+        # are someone else's)
+        "wrong_legal_case": sum(1 for row in outcomes if wrong_legal_case(row)),
+        "trouble_questions": sum(
+            1 for r in outcomes if r.case.situation in (TROUBLE_GENERAL, *TROUBLE_CASES)
+        ),
     }
+
+
+def wrong_legal_case(row: Outcome) -> bool:
+    return (
+        row.case.situation in (TROUBLE_GENERAL, *TROUBLE_CASES)
+        and row.situation in TROUBLE_CASES
+        and not correct(row)
+    )
 
 
 def print_table(outcomes: List[Outcome]) -> None:
@@ -285,6 +304,10 @@ def evaluate(
     print(
         f"other messages routed to danger or suicide: {result['false_critical']:.3f}; "
         f"disclosures answered 'not sure': {result['not_sure_disclosures']:.3f}"
+    )
+    print(
+        f"'am I in trouble?' answered with another case's legal answer: "
+        f"{result['wrong_legal_case']:.0f} of {result['trouble_questions']:.0f}"
     )
     if confusions:
         pairs: Dict[Tuple[str, str], int] = defaultdict(int)

@@ -507,7 +507,9 @@ async def test_what_now_when_urgent_names_the_emergency_numbers_first(
     numbers = FIRST_REPLY_NUMBERS_BY_INTENT[situation]
     assert in_order(helplines["text"], numbers)
     assert call_numbers(helplines)[: len(numbers)] == numbers
-    assert all(step in steps["text"] for step in dataset.situations[situation].steps["cs"])
+    assert all(
+        step in steps["text"] for step in dataset.situations[situation].steps["cs"]
+    )
     assert question["text"] == dataset.template("safety_question", "cs")
 
 

@@ -43,3 +43,22 @@ def test_ukrainian_accuracy_is_reported_and_held_to_its_floor() -> None:
     failures = evaluate_situations.check_floors(result, parse_ms=1.0)
     floor = evaluate_situations.FLOORS["accuracy_uk"]
     assert f"accuracy_uk 0.500 < {floor}" in failures
+
+
+def test_a_trouble_question_answered_with_another_case_is_counted() -> None:
+    def outcome(expected: str, answered: str) -> evaluate_situations.Outcome:
+        case = evaluate_situations.Case(expected, "cs", "text")
+        return evaluate_situations.Outcome(case, answered, "cs", "")
+
+    outcomes = [
+        outcome("trouble_others_images", "trouble_own_images"),  # untrue for them
+        outcome("am_i_in_trouble", "trouble_sent_own"),  # a case not said
+        outcome("trouble_own_images", "am_i_in_trouble"),  # general: true, not exact
+        outcome("trouble_sent_own", "trouble_sent_own"),
+        outcome("bystander", "trouble_others_images"),  # not a trouble question
+    ]
+
+    result = evaluate_situations.figures(outcomes, [])
+
+    assert (result["wrong_legal_case"], result["trouble_questions"]) == (2, 4)
+    assert result["accuracy"] == 0.2
