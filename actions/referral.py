@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Optional, Text
+from typing import Any, Dict, List, Optional, Text, Tuple
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
@@ -20,6 +20,7 @@ from referrals.render import (
     send_all,
     situation_replies,
 )
+from referrals.schema import Situation
 
 NOT_SURE = "not_sure"
 SAFETY_NET = "safety_net"
@@ -80,6 +81,12 @@ def follow_up_question(follow_up: Optional[Text], lang: Text) -> List[Reply]:
     ]
 
 
+def situation_in_slot(tracker: Tracker) -> Tuple[Text, Optional[Situation]]:
+    """The situation answered last (the `situation` slot), if the dataset has it."""
+    situation_id = tracker.get_slot("situation") or ""
+    return situation_id, load_dataset().situations.get(situation_id)
+
+
 class ActionReferToHelp(Action):
     """Answers the latest intent with its situation: helplines first."""
 
@@ -118,8 +125,7 @@ class ActionExplainLaw(Action):
     ) -> List[EventType]:
         lang = reply_language(tracker)
         dataset = load_dataset()
-        situation_id = tracker.get_slot("situation")
-        situation = dataset.situations.get(situation_id) if situation_id else None
+        situation_id, situation = situation_in_slot(tracker)
         if situation is None or not situation.facts:
             return refer(dispatcher, GENERAL_RIGHTS, lang)
         pending = tracker.get_slot("pending_question")
@@ -150,8 +156,7 @@ class ActionWhatNow(Action):
     ) -> List[EventType]:
         lang = reply_language(tracker)
         dataset = load_dataset()
-        situation_id = tracker.get_slot("situation")
-        situation = dataset.situations.get(situation_id) if situation_id else None
+        situation_id, situation = situation_in_slot(tracker)
         if situation is None or not situation.steps[lang]:
             return refer(dispatcher, NOT_SURE, lang, "main_situations")
         heading = dataset.template("steps_heading", lang)
