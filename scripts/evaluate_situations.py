@@ -43,6 +43,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bot.nlu.trouble_cases import CASE_INTENTS, GENERAL_INTENT  # noqa: E402
 from bot.run.training import ensure_model  # noqa: E402
 
 SET_DIR = ROOT / "tests/nlu_situations"
@@ -56,8 +57,8 @@ FIRST_BUBBLE_NUMBERS = {
 NOT_SURE = "not_sure"
 # "Am I in trouble?": the three cases have different legal answers; the general
 # answer says only what is true in every case and asks which it is.
-TROUBLE_GENERAL = "am_i_in_trouble"
-TROUBLE_CASES = ("trouble_own_images", "trouble_sent_own", "trouble_others_images")
+TROUBLE_GENERAL = GENERAL_INTENT
+TROUBLE_CASES = tuple(sorted(CASE_INTENTS))
 
 # The issue's targets (issue 11, 12), printed beside the figures; not met yet.
 TARGETS = {
