@@ -9,7 +9,7 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.language import reply_language
-from actions.referral import LAW_BUTTONS, MORE_TOPICS, refer
+from actions.referral import more_topics, refer
 from actions.statistics import count_reply
 from referrals import load_dataset
 from referrals.render import Reply, send_all
@@ -38,12 +38,7 @@ class ActionFollowUp(Action):
             return refer(dispatcher, "not_safe", lang)
         dataset = load_dataset()
         template = "glad_safe" if pending == "safety_check" else "anything_else"
-        buttons = dataset.buttons(MORE_TOPICS, lang)
-        situation = tracker.get_slot("situation")
-        if situation in dataset.situations and dataset.facts_wait_to_be_asked(
-            situation
-        ):
-            buttons = [*dataset.buttons(LAW_BUTTONS, lang), *buttons]
+        buttons = more_topics(tracker.get_slot("situation"), lang)
         send_all(dispatcher, [Reply(dataset.template(template, lang), buttons)])
         return [SlotSet("language", lang), SlotSet("pending_question", None)]
 

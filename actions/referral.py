@@ -36,6 +36,25 @@ FOLLOW_UP_QUESTIONS = {
 }
 
 
+def law_buttons(situation_id: Optional[Text], lang: Text) -> List[Text]:
+    """The "What's the law?" button when the situation's legal facts wait to be
+    asked (they were left out of its first reply); otherwise none."""
+    dataset = load_dataset()
+    if situation_id in dataset.situations and dataset.facts_wait_to_be_asked(
+        situation_id
+    ):
+        return dataset.buttons(LAW_BUTTONS, lang)
+    return []
+
+
+def more_topics(situation_id: Optional[Text], lang: Text) -> List[Text]:
+    """Under an answer that asks nothing: the law's button, then more topics."""
+    return [
+        *law_buttons(situation_id, lang),
+        *load_dataset().buttons(MORE_TOPICS, lang),
+    ]
+
+
 def refer(
     dispatcher: CollectingDispatcher,
     situation_id: Text,
@@ -59,9 +78,8 @@ def refer(
         )
     follow_up = dataset.situations[situation_id].follow_up
     replies.extend(follow_up_question(follow_up, lang))
-    if dataset.facts_wait_to_be_asked(situation_id):
-        # On the last bubble: Messenger shows the quick replies of the last only.
-        replies[-1] = replies[-1].with_buttons(dataset.buttons(LAW_BUTTONS, lang))
+    # On the last bubble: Messenger shows the quick replies of the last only.
+    replies[-1] = replies[-1].with_buttons(law_buttons(situation_id, lang))
     send_all(dispatcher, replies)
     return [
         SlotSet("language", lang),
@@ -170,17 +188,13 @@ class ActionWhatNow(Action):
                 replies.insert(0, helplines)
             else:
                 replies.append(helplines)
-        law = []
-        if dataset.facts_wait_to_be_asked(situation_id):
-            law = dataset.buttons(LAW_BUTTONS, lang)
         question = follow_up_question(tracker.get_slot("pending_question"), lang)
         if question:
             # As in the first reply: the question's own buttons, then the law's.
-            replies.append(question[0].with_buttons(law))
+            replies.append(question[0].with_buttons(law_buttons(situation_id, lang)))
         else:
             # As after "yes, I'm safe": the law's, then more topics.
-            more = [*law, *dataset.buttons(MORE_TOPICS, lang)]
-            replies[-1] = replies[-1].with_buttons(more)
+            replies[-1] = replies[-1].with_buttons(more_topics(situation_id, lang))
         send_all(dispatcher, replies)
         return [SlotSet("language", lang)]
 
