@@ -3,8 +3,8 @@
 Rasa 3.6 rebuilds the tracker from every stored event of the session on every
 turn, and its policies walk every state of that tracker, so a turn costs more the
 longer the conversation is. The policies of this assistant look at only the last
-few turns (MemoizationPolicy `max_history: 3`, rules of at most three user
-turns), and the rest of the state is the slots and the active loop.
+few turns (MemoizationPolicy `max_history: 3`, rules of one user turn), and the
+rest of the state is the slots and the active loop.
 
 `compact_events(events, slots)` returns an equivalent, bounded event list:
 
@@ -17,8 +17,8 @@ session, preferably where no loop is active (so the form's own bookkeeping in
 `applied_events` sees the same executions). Replaying the compact list gives the
 same slots, active loop, latest message and latest action as replaying every
 event, and the same last states for the policies
-(`tests/unit/bot/stores/test_snapshot.py`, and end to end with the trained model
-in `tests/system/stores/test_flat_turns.py`).
+(`tests/unit/bot/stores/test_snapshot.py`, and through the SQLite store with a
+restart in the middle in `test_snapshot_store.py`).
 """
 
 from __future__ import annotations
@@ -40,9 +40,10 @@ from rasa.shared.core.events import (
 from rasa.shared.core.slots import Slot
 from rasa.shared.core.trackers import DialogueStateTracker
 
-# User turns kept in full: more than the longest rule (3) and the memoization
-# history (3), with room to spare.
-KEEP_TURNS = 8
+# User turns kept in full: more than any rule looks back (one user turn) and
+# the memoization history (3 states). 8 cost 2-10 % more of a turn's CPU under
+# load, in the snapshot's JSON and the policies' states (bench/RESULTS.md).
+KEEP_TURNS = 4
 # While a loop stays active the cut waits for it to end, up to this many turns.
 MAX_TURNS = 24
 

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Iterator, List
 
 import pytest
+import yaml
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import (
     ActionExecuted,
@@ -181,3 +182,15 @@ def test_a_new_session_drops_the_old_one(domain: Domain) -> None:
     compact = compact_events(script.events, domain.slots)
     assert isinstance(compact[0], SessionStarted)
     assert not any(isinstance(event, UserUttered) for event in compact)
+
+
+def test_the_kept_turns_cover_what_the_policies_look_back_on() -> None:
+    """A rule with more user turns, or a longer memoization history, than the
+    snapshot keeps would see a cut conversation: KEEP_TURNS must grow with it."""
+    for path in sorted((ROOT / "data" / "rules").glob("*.yml")):
+        for rule in yaml.safe_load(path.read_text(encoding="utf-8"))["rules"]:
+            user_turns = sum("intent" in step or "or" in step for step in rule["steps"])
+            assert user_turns < KEEP_TURNS, (path.name, rule["rule"])
+    config = yaml.safe_load((ROOT / "config.yml").read_text(encoding="utf-8"))
+    for policy in config["policies"]:
+        assert policy.get("max_history", 0) < KEEP_TURNS, policy["name"]
