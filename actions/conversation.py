@@ -9,17 +9,19 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.language import reply_language
-from actions.referral import more_topics, refer
+from actions.referral import NOT_SURE, more_topics, refer
 from actions.statistics import count_reply
 from referrals import load_dataset
 from referrals.render import Reply, send_all
+from stats.measures import is_referral
 
 # Answers to "Are you safe right now?" that mean the child may not be safe.
 NOT_SAFE_ANSWERS = ("deny", "dont_know")
 
 
 class ActionFollowUp(Action):
-    """Handles yes / no / "I don't know" after the assistant asked something."""
+    """Handles yes / no / "I don't know" after the assistant asked something,
+    or said something; before anything was answered, asks what is happening."""
 
     def name(self) -> Text:
         return "action_follow_up"
@@ -36,6 +38,16 @@ class ActionFollowUp(Action):
         if pending == "safety_check" and intent in NOT_SAFE_ANSWERS:
             count_reply(tracker, "not_safe", lang)
             return refer(dispatcher, "not_safe", lang)
+        if (
+            pending is None
+            and intent != "stop"
+            and not is_referral(tracker.get_slot("situation"))
+        ):
+            # Nothing asked and nothing answered yet: "nevím, jak to říct" or
+            # "no" after the greeting is a child still looking for words, not
+            # one done with an answer ("anything else?"). Ask what is happening,
+            # with a button for each main situation. ("Stop" gets "OK.")
+            return refer(dispatcher, NOT_SURE, lang, "main_situations")
         dataset = load_dataset()
         template = "glad_safe" if pending == "safety_check" else "anything_else"
         buttons = more_topics(tracker.get_slot("situation"), lang)

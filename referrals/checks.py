@@ -52,6 +52,7 @@ REQUIRED_SITUATIONS = (
     "trouble_own_images",
     "trouble_sent_own",
     "trouble_others_images",
+    "ask_reporting",
 )
 REQUIRED_TEMPLATES = (
     "helpline_line",

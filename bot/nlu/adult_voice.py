@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import functools
-import re
 from pathlib import Path
 from typing import Any, Dict, List, Pattern, Text
 
-import yaml
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
@@ -20,12 +18,10 @@ from bot.nlu.critical_phrases import (
     CRITICAL_INTENTS,
     decide_intent,
     normalise,
-    word_start_pattern,
+    word_list_pattern,
 )
 
 PHRASES_FILE = Path(__file__).with_name("adult_voice.yml")
-# A phrase ending in this matches the start of a word (Czech inflections).
-PREFIX = "*"
 ADULT_INTENT = "parent_teacher"
 # A child's own situations: said by an adult about their child, the parents'
 # and teachers' answer is the right one. A topic question (compensation,
@@ -55,18 +51,7 @@ CONFIDENCE = 0.9
 
 @functools.lru_cache(maxsize=1)
 def adult_voice_pattern() -> Pattern[Text]:
-    with PHRASES_FILE.open(encoding="utf-8") as handle:
-        raw: Dict[Text, List[Any]] = yaml.safe_load(handle)
-    phrases = {str(p) for by_language in raw.values() for p in by_language}
-    return word_start_pattern(map(_regex, phrases))
-
-
-def _regex(phrase: Text) -> Text:
-    """Whole words, or the start of a word with a final `*`; "my daughter" also
-    before "'s"."""
-    if phrase.endswith(PREFIX):
-        return re.escape(normalise(phrase[: -len(PREFIX)]))
-    return re.escape(normalise(phrase)) + r"(?=[\s']|$)"
+    return word_list_pattern(PHRASES_FILE)
 
 
 def adult_voice(text: Text) -> bool:

@@ -76,6 +76,27 @@ def word_start_pattern(alternatives: Iterable[Text]) -> Pattern[Text]:
     return re.compile(rf"(?:^|\s)(?:{ordered})")
 
 
+# A listed phrase ending in this matches the start of a word (Czech inflections).
+PREFIX = "*"
+
+
+def listed_phrase_regex(phrase: Text) -> Text:
+    """A phrase of a word list (`adult_voice.yml`, `delete_requests.yml`) as a
+    regex over normalised text: whole words, or the start of a word with a final
+    `*`; a whole word may be followed by "'s" ("my daughter's")."""
+    if phrase.endswith(PREFIX):
+        return re.escape(normalise(phrase[: -len(PREFIX)]))
+    return re.escape(normalise(phrase)) + r"(?=[\s']|$)"
+
+
+def word_list_pattern(path: Path) -> Pattern[Text]:
+    """One pattern for every phrase of a YAML file of language -> phrases."""
+    with path.open(encoding="utf-8") as handle:
+        raw: Dict[Text, List[Any]] = yaml.safe_load(handle)
+    phrases = {str(p) for by_language in raw.values() for p in by_language}
+    return word_start_pattern(map(listed_phrase_regex, phrases))
+
+
 @functools.lru_cache(maxsize=1)
 def picture_pattern() -> Pattern[Text]:
     words = {normalise(str(w)) for ws in _phrases_file()[PICTURES].values() for w in ws}

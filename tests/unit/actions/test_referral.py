@@ -188,12 +188,39 @@ async def test_safe_answer_offers_more_topics(make_tracker, dispatcher, domain):
 
 
 async def test_yes_without_a_question_asks_what_else(make_tracker, dispatcher, domain):
-    events = await ActionFollowUp().run(
-        dispatcher, make_tracker("affirm", language="cs"), domain
-    )
+    tracker = make_tracker("affirm", language="cs", slots={"situation": "ask_rights"})
+
+    events = await ActionFollowUp().run(dispatcher, tracker, domain)
 
     assert texts(dispatcher) == [load_dataset().template("anything_else", "cs")]
     assert events == [SlotSet("language", "cs"), SlotSet("pending_question", None)]
+
+
+@pytest.mark.parametrize("answer", ["affirm", "deny", "dont_know"])
+@pytest.mark.parametrize("situation", [None, "greet", "not_sure"])
+async def test_before_any_answer_a_short_reply_is_asked_what_is_happening(
+    answer, situation, make_tracker, dispatcher, domain
+):
+    """ "Nevím, jak to říct" after the greeting: not "anything else?"."""
+    slots = {"situation": situation} if situation else {}
+    tracker = make_tracker(answer, language="uk", slots=slots)
+
+    events = await ActionFollowUp().run(dispatcher, tracker, domain)
+
+    dataset = load_dataset()
+    assert texts(dispatcher)[0].startswith(dataset.situations["not_sure"].text["uk"])
+    assert "116 111" in texts(dispatcher)[0]
+    titles = [b["title"] for b in dispatcher.messages[-1]["buttons"]]
+    assert titles == dataset.buttons("main_situations", "uk")
+    assert SlotSet("situation", "not_sure") in events
+
+
+async def test_stop_before_any_answer_is_only_acknowledged(
+    make_tracker, dispatcher, domain
+):
+    await ActionFollowUp().run(dispatcher, make_tracker("stop", language="en"), domain)
+
+    assert texts(dispatcher) == [load_dataset().template("anything_else", "en")]
 
 
 async def test_delete_confirms_and_leaves_erasing_to_the_store(
