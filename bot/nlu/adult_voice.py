@@ -6,13 +6,9 @@ import functools
 from pathlib import Path
 from typing import Any, Dict, List, Pattern, Text
 
-from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
-from rasa.engine.storage.resource import Resource
-from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.nlu.constants import INTENT, TEXT
 from rasa.shared.nlu.training_data.message import Message
-from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot.nlu.critical_phrases import (
     CRITICAL_INTENTS,
@@ -20,6 +16,7 @@ from bot.nlu.critical_phrases import (
     normalise,
     word_list_pattern,
 )
+from bot.nlu.untrained import UntrainedComponent
 
 PHRASES_FILE = Path(__file__).with_name("adult_voice.yml")
 ADULT_INTENT = "parent_teacher"
@@ -74,7 +71,7 @@ def adult_intent(
 @DefaultV1Recipe.register(
     DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False
 )
-class AdultVoiceClassifier(GraphComponent):
+class AdultVoiceClassifier(UntrainedComponent):
     """Sets the intent to `parent_teacher` when an adult writes about their
     child and the model chose a child's own situation (`adult_voice.yml`).
 
@@ -91,18 +88,12 @@ class AdultVoiceClassifier(GraphComponent):
         return {"undecided_below": UNDECIDED_BELOW}
 
     @classmethod
-    def create(
-        cls,
-        config: Dict[Text, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-    ) -> AdultVoiceClassifier:
-        adult_voice_pattern()  # fail at load, not at the first message
+    def from_config(cls, config: Dict[Text, Any]) -> AdultVoiceClassifier:
         return cls(float(config["undecided_below"]))
 
-    def process_training_data(self, training_data: TrainingData) -> TrainingData:
-        return training_data
+    @classmethod
+    def load_resources(cls) -> None:
+        adult_voice_pattern()
 
     def process(self, messages: List[Message]) -> List[Message]:
         for message in messages:

@@ -8,14 +8,11 @@ from pathlib import Path
 from typing import Any, Dict, Iterable, List, Optional, Pattern, Text, Tuple
 
 import yaml
-from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
-from rasa.engine.storage.resource import Resource
-from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
-from rasa.shared.nlu.training_data.training_data import TrainingData
 
+from bot.nlu.untrained import UntrainedComponent
 from referrals.text import fold
 
 PHRASES_FILE = Path(__file__).with_name("critical_phrases.yml")
@@ -120,7 +117,7 @@ def critical_intent(text: Text) -> Optional[Text]:
 @DefaultV1Recipe.register(
     DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False
 )
-class CriticalPhraseClassifier(GraphComponent):
+class CriticalPhraseClassifier(UntrainedComponent):
     """Sets the intent to `suicidal_thoughts` / `immediate_danger` on a phrase match.
 
     Runs after DIET and before the FallbackClassifier; the statistical intent stays
@@ -128,19 +125,8 @@ class CriticalPhraseClassifier(GraphComponent):
     """
 
     @classmethod
-    def create(
-        cls,
-        config: Dict[Text, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-    ) -> CriticalPhraseClassifier:
-        # Fail at load, not at the first message.
+    def load_resources(cls) -> None:
         critical_patterns(), idiom_pattern(), picture_pattern()
-        return cls()
-
-    def process_training_data(self, training_data: TrainingData) -> TrainingData:
-        return training_data
 
     def process(self, messages: List[Message]) -> List[Message]:
         for message in messages:

@@ -15,15 +15,11 @@ from __future__ import annotations
 
 import functools
 from pathlib import Path
-from typing import Any, Dict, List, Pattern, Text
+from typing import List, Pattern, Text
 
-from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
-from rasa.engine.storage.resource import Resource
-from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.nlu.constants import INTENT, TEXT
 from rasa.shared.nlu.training_data.message import Message
-from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot.nlu.critical_phrases import (
     decide_intent,
@@ -31,6 +27,7 @@ from bot.nlu.critical_phrases import (
     normalise,
     word_list_pattern,
 )
+from bot.nlu.untrained import UntrainedComponent
 
 WORDS_FILE = Path(__file__).with_name("delete_requests.yml")
 DELETE_INTENT = "delete_conversation"
@@ -52,7 +49,7 @@ def deletes_something_else(text: Text) -> bool:
 @DefaultV1Recipe.register(
     DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False
 )
-class DeleteRequestClassifier(GraphComponent):
+class DeleteRequestClassifier(UntrainedComponent):
     """Sets the intent to `ask_reporting` when the model chose
     `delete_conversation` for a message about pictures or another's chat.
 
@@ -61,18 +58,8 @@ class DeleteRequestClassifier(GraphComponent):
     """
 
     @classmethod
-    def create(
-        cls,
-        config: Dict[Text, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-    ) -> DeleteRequestClassifier:
-        someone_else_pattern()  # fail at load, not at the first message
-        return cls()
-
-    def process_training_data(self, training_data: TrainingData) -> TrainingData:
-        return training_data
+    def load_resources(cls) -> None:
+        someone_else_pattern()
 
     def process(self, messages: List[Message]) -> List[Message]:
         for message in messages:

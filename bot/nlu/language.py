@@ -8,17 +8,14 @@ detection itself is `bot.nlu.detection.detect_language`.
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Text
+from typing import List
 
-from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
-from rasa.engine.storage.resource import Resource
-from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.nlu.constants import TEXT
 from rasa.shared.nlu.training_data.message import Message
-from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot.nlu.detection import detect_language
+from bot.nlu.untrained import UntrainedComponent
 from referrals.schema import LANGUAGES
 
 LANGUAGE_KEY = "language"
@@ -27,7 +24,7 @@ LANGUAGE_KEY = "language"
 @DefaultV1Recipe.register(
     DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER, is_trainable=False
 )
-class LanguageDetector(GraphComponent):
+class LanguageDetector(UntrainedComponent):
     """Adds `language` ("cs"/"en"/"uk") to the parse data when the message shows it.
 
     A message that does not show it ("ok", "112", an emoji) adds nothing, so the
@@ -35,19 +32,6 @@ class LanguageDetector(GraphComponent):
     `language_hint` in the message metadata (e.g. Telegram's language code); it is
     used only when the text itself does not decide.
     """
-
-    @classmethod
-    def create(
-        cls,
-        config: Dict[Text, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-    ) -> LanguageDetector:
-        return cls()
-
-    def process_training_data(self, training_data: TrainingData) -> TrainingData:
-        return training_data
 
     def process(self, messages: List[Message]) -> List[Message]:
         for message in messages:

@@ -14,15 +14,12 @@ from __future__ import annotations
 
 from typing import Any, Dict, List, Mapping, Text
 
-from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
-from rasa.engine.storage.resource import Resource
-from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY
 from rasa.shared.nlu.training_data.message import Message
-from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot.nlu.critical_phrases import decide_intent
+from bot.nlu.untrained import UntrainedComponent
 
 GENERAL_INTENT = "am_i_in_trouble"
 CASE_INTENTS = frozenset(
@@ -46,7 +43,7 @@ def general_when_unclear(
 @DefaultV1Recipe.register(
     DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False
 )
-class TroubleCaseClassifier(GraphComponent):
+class TroubleCaseClassifier(UntrainedComponent):
     """Sets the intent to `am_i_in_trouble` when the model chose one of the
     three cases without a clear lead over the other two.
 
@@ -64,17 +61,8 @@ class TroubleCaseClassifier(GraphComponent):
         return {"decided_share": DECIDED_SHARE}
 
     @classmethod
-    def create(
-        cls,
-        config: Dict[Text, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-    ) -> TroubleCaseClassifier:
+    def from_config(cls, config: Dict[Text, Any]) -> TroubleCaseClassifier:
         return cls(float(config["decided_share"]))
-
-    def process_training_data(self, training_data: TrainingData) -> TrainingData:
-        return training_data
 
     def process(self, messages: List[Message]) -> List[Message]:
         for message in messages:
