@@ -38,6 +38,11 @@ class ActionFollowUp(Action):
         if pending == "safety_check" and intent in NOT_SAFE_ANSWERS:
             count_reply(tracker, "not_safe", lang)
             return refer(dispatcher, "not_safe", lang)
+        if tracker.get_slot("situation") == "not_safe" and intent in NOT_SAFE_ANSWERS:
+            # "Ne" or "nevím" right after "call 112 now": the child is still not
+            # safe, or does not know what to do. The same answer again (counted
+            # once), not "anything else?".
+            return refer(dispatcher, "not_safe", lang)
         if (
             pending is None
             and intent != "stop"

@@ -173,6 +173,31 @@ async def test_not_safe_answer_gets_112_then_158(
     ]
 
 
+@pytest.mark.parametrize("answer", ["deny", "dont_know"])
+async def test_no_or_dont_know_after_the_not_safe_answer_gets_it_again(
+    answer, make_tracker, dispatcher, domain
+):
+    """ "Nevím" right after "call 112 now" is not answered "anything else?"."""
+    tracker = make_tracker(answer, language="cs", slots={"situation": "not_safe"})
+
+    events = await ActionFollowUp().run(dispatcher, tracker, domain)
+
+    first = texts(dispatcher)[0]
+    assert first.startswith(load_dataset().situations["not_safe"].text["cs"])
+    assert in_order(first, ["112", "158"])
+    assert SlotSet("situation", "not_safe") in events
+
+
+async def test_yes_after_the_not_safe_answer_is_asked_what_else(
+    make_tracker, dispatcher, domain
+):
+    tracker = make_tracker("affirm", language="en", slots={"situation": "not_safe"})
+
+    await ActionFollowUp().run(dispatcher, tracker, domain)
+
+    assert texts(dispatcher) == [load_dataset().template("anything_else", "en")]
+
+
 async def test_safe_answer_offers_more_topics(make_tracker, dispatcher, domain):
     dataset = load_dataset()
     tracker = make_tracker(
