@@ -35,19 +35,16 @@ class ActionFollowUp(Action):
         lang = reply_language(tracker)
         intent = tracker.latest_message.get("intent", {}).get("name")
         pending = tracker.get_slot("pending_question")
+        situation = tracker.get_slot("situation")
         if pending == "safety_check" and intent in NOT_SAFE_ANSWERS:
             count_reply(tracker, "not_safe", lang)
             return refer(dispatcher, "not_safe", lang)
-        if tracker.get_slot("situation") == "not_safe" and intent in NOT_SAFE_ANSWERS:
+        if situation == "not_safe" and intent in NOT_SAFE_ANSWERS:
             # "Ne" or "nevím" right after "call 112 now": the child is still not
             # safe, or does not know what to do. The same answer again (counted
             # once), not "anything else?".
             return refer(dispatcher, "not_safe", lang)
-        if (
-            pending is None
-            and intent != "stop"
-            and not is_referral(tracker.get_slot("situation"))
-        ):
+        if pending is None and intent != "stop" and not is_referral(situation):
             # Nothing asked and nothing answered yet: "nevím, jak to říct" or
             # "no" after the greeting is a child still looking for words, not
             # one done with an answer ("anything else?"). Ask what is happening,
@@ -55,7 +52,7 @@ class ActionFollowUp(Action):
             return refer(dispatcher, NOT_SURE, lang, "main_situations")
         dataset = load_dataset()
         template = "glad_safe" if pending == "safety_check" else "anything_else"
-        buttons = more_topics(tracker.get_slot("situation"), lang)
+        buttons = more_topics(situation, lang)
         send_all(dispatcher, [Reply(dataset.template(template, lang), buttons)])
         return [SlotSet("language", lang), SlotSet("pending_question", None)]
 
