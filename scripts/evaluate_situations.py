@@ -74,7 +74,9 @@ TARGETS = {
 }
 # Floors on the sealed set, enforced by make nlu-eval: the sealed figures measured
 # on 2026-12-07 (README, "NLU figures") less a margin for another training's noise
-# (three DIET seeds differed by up to 3 points on one language),
+# (three DIET seeds differed by up to 3 points on one language); critical recall and
+# the first bubble follow the set as it grew on 2026-12-08 (a third batch of writers,
+# mostly indirect suicidal thoughts and danger now: 0.883 and 0.906 measured),
 # so a change that makes the first reply worse fails the build. The parse-time floor
 # allows a loaded 2-core machine (54 ms measured under a load average of 13; 10 ms
 # unloaded).
@@ -83,8 +85,8 @@ FLOORS = {
     "accuracy_cs": 0.80,
     "accuracy_en": 0.75,
     "accuracy_uk": 0.76,
-    "critical_recall": 0.87,
-    "first_bubble_critical": 0.91,
+    "critical_recall": 0.86,
+    "first_bubble_critical": 0.88,
     "max_false_critical": 0.05,
     "max_not_sure_disclosures": 0.05,
     "max_parse_ms": 80.0,
@@ -114,16 +116,20 @@ class Outcome:
     first_bubble: str
 
 
-def load_part(part: str) -> List[Case]:
-    """The messages of one part of the set; languages follow the set's files."""
+def load_part(part: str, files: str = "*") -> List[Case]:
+    """The messages of one part of the set; languages follow the set's files.
+
+    `files` narrows the part to the writers' files that match it (a glob without
+    `.yml`), so one batch of writers can be scored apart from the others.
+    """
     cases: List[Case] = []
-    for path in sorted((SET_DIR / part).glob("*.yml")):
+    for path in sorted((SET_DIR / part).glob(f"{files}.yml")):
         for row in yaml.safe_load(path.read_text(encoding="utf-8"))["messages"]:
             cases.append(
                 Case(row["situation"], row["lang"], row["text"], row.get("note", ""))
             )
     if not cases:
-        raise SystemExit(f"error: no messages in {SET_DIR / part}")
+        raise SystemExit(f"error: no messages in {SET_DIR / part}/{files}.yml")
     return cases
 
 
@@ -273,11 +279,16 @@ def check_floors(result: Dict[str, float], parse_ms: float) -> List[str]:
 
 
 def evaluate(
-    model: Path, part: str, show_errors: bool, enforce: bool, confusions: bool = True
+    model: Path,
+    part: str,
+    show_errors: bool,
+    enforce: bool,
+    confusions: bool = True,
+    files: str = "*",
 ) -> int:
     from referrals import load_dataset
 
-    cases = load_part(part)
+    cases = load_part(part, files)
     outcomes, per_message = asyncio.run(first_replies(model, cases))
     parse_ms = per_message * 1000
     dataset = load_dataset()
@@ -352,6 +363,11 @@ def main(argv: Optional[List[str]] = None) -> int:
         "--errors", action="store_true", help="list every miss (dev only)"
     )
     parser.add_argument("--no-enforce", action="store_true")
+    parser.add_argument(
+        "--files",
+        default="*",
+        help="only the writers' files matching this glob, e.g. 'q*' (no floors)",
+    )
     args = parser.parse_args(argv)
     if args.errors and args.part == "sealed":
         parser.error("the sealed part is only scored: its misses are not shown")
@@ -360,9 +376,14 @@ def main(argv: Optional[List[str]] = None) -> int:
 
     configure_structlog(logging.WARNING)
     model = Path(args.model) if args.model else ensure_model(args.config)
-    enforce = args.part == "sealed" and not args.no_enforce
+    enforce = args.part == "sealed" and not args.no_enforce and args.files == "*"
     return evaluate(
-        model, args.part, args.errors, enforce, confusions=args.part == "dev"
+        model,
+        args.part,
+        args.errors,
+        enforce,
+        confusions=args.part == "dev",
+        files=args.files,
     )
 
 

@@ -62,3 +62,11 @@ def test_a_trouble_question_answered_with_another_case_is_counted() -> None:
 
     assert (result["wrong_legal_case"], result["trouble_questions"]) == (2, 4)
     assert result["accuracy"] == 0.2
+
+
+def test_one_batch_of_writers_is_scored_apart_from_the_others() -> None:
+    everything = evaluate_situations.load_part("dev")
+    first_writer = evaluate_situations.load_part("dev", "p1_*")
+    assert 0 < len(first_writer) < len(everything)
+    assert set(first_writer) <= set(everything)
+    assert {case.lang for case in first_writer} == {"cs"}
