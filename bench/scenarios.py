@@ -259,6 +259,11 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser.add_argument("--overload", default="200,500")
     parser.add_argument("--soak", default="0@10", help="MINUTES@TURNS_PER_SECOND")
     parser.add_argument("--model", type=Path)
+    parser.add_argument(
+        "--nlu-process",
+        action="store_true",
+        help="ours with the parse server in a second process (NLU_PROCESS=1)",
+    )
     parser.add_argument("--json", type=Path)
     args = parser.parse_args(argv)
 
@@ -275,7 +280,14 @@ def main(argv: Optional[List[str]] = None) -> int:
             continue
         with tempfile.TemporaryDirectory(prefix=f"bench-scen-{assistant}-") as tmp:
             serve = (
-                (lambda w: serve_ours(w, args.model, env=LONG_CONVERSATIONS))
+                (
+                    lambda w: serve_ours(
+                        w,
+                        args.model,
+                        env=LONG_CONVERSATIONS,
+                        nlu_process=args.nlu_process,
+                    )
+                )
                 if assistant == "ours"
                 else serve_stock
             )

@@ -39,22 +39,23 @@ class ServerPair:
     actions: subprocess.Popen
     cold_start_s: float
     workdir: Path
+    parse: Optional[subprocess.Popen] = None  # the parse server, when started
+
+    def _processes(self) -> Dict[Text, subprocess.Popen]:
+        named = {"rasa": self.rasa, "actions": self.actions}
+        return {**named, "parse": self.parse} if self.parse is not None else named
 
     def cpu_s(self) -> Dict[Text, float]:
         """CPU seconds used so far (user + system), per server."""
-        return {
-            "rasa": cpu_seconds(self.rasa.pid),
-            "actions": cpu_seconds(self.actions.pid),
-        }
+        return {name: cpu_seconds(p.pid) for name, p in self._processes().items()}
 
     def rss_mb(self) -> Dict[Text, float]:
         """Resident memory now and at its peak, per server, in MB."""
-        return {
-            "rasa": rss_kb(self.rasa.pid) / 1024,
-            "rasa_peak": rss_kb(self.rasa.pid, "VmHWM") / 1024,
-            "actions": rss_kb(self.actions.pid) / 1024,
-            "actions_peak": rss_kb(self.actions.pid, "VmHWM") / 1024,
-        }
+        memory: Dict[Text, float] = {}
+        for name, process in self._processes().items():
+            memory[name] = rss_kb(process.pid) / 1024
+            memory[f"{name}_peak"] = rss_kb(process.pid, "VmHWM") / 1024
+        return memory
 
 
 def stop_servers_on_sigterm() -> None:

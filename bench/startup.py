@@ -10,18 +10,22 @@ does not replace the model `make model` built.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import subprocess
 import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Dict, List, Mapping, Optional, Text
+from typing import Any, Dict, Iterator, List, Mapping, Optional, Text
 
 from bench.load import scripted_exchanges
 from bench.servers import serving, stop_servers_on_sigterm
 from bench.variants import sqlite_endpoints
+from bot.run.cli import start_parse_server
 from bot.run.training import ROOT, model_path
-from tests.support.servers import BIN, relaxed_env
+from bot.server.remote_nlu import URL_VARIABLE
+from tests.support.ports import free_port
+from tests.support.servers import BIN, relaxed_env, stop, wait_for
 
 
 @dataclass(frozen=True)
@@ -66,27 +70,40 @@ def train_into(directory: Path, config: Text = "config.yml") -> Training:
 OUR_CREDENTIALS = {"bot.channels.rest.SafeRestInput": None}
 
 
+@contextlib.contextmanager
 def serve_ours(
     workdir: Path,
     model: Optional[Path] = None,
     endpoints: Optional[Dict[Text, Any]] = None,
     env: Optional[Mapping[Text, Text]] = None,
     counts: bool = True,
-) -> Any:
-    """Context manager: our assistant and action server, running."""
+    nlu_process: bool = False,
+) -> Iterator[Any]:
+    """Context manager: our assistant and action server, running; with
+    `nlu_process`, the parse server too (`NLU_PROCESS=1 make run`)."""
     model = model or model_path()
     if not model.exists():
         raise FileNotFoundError(f"{model} is missing: run `make model` first")
     first = scripted_exchanges("ours")[0].messages[0]
-    return serving(
-        model,
-        workdir,
-        first,
-        endpoints=endpoints or sqlite_endpoints(workdir, None),
-        credentials=OUR_CREDENTIALS,
-        env=env,
-        counts=counts,
-    )
+    parse_server = None
+    parse_env: Dict[Text, Text] = {}
+    try:
+        if nlu_process:
+            parse_server, parse_env = start_parse_server(model, free_port())
+            wait_for(f"{parse_env[URL_VARIABLE]}/health", parse_server)
+        with serving(
+            model,
+            workdir,
+            first,
+            endpoints=endpoints or sqlite_endpoints(workdir, None),
+            credentials=OUR_CREDENTIALS,
+            env={**(env or {}), **parse_env},
+            counts=counts,
+        ) as server:
+            server.parse = parse_server
+            yield server
+    finally:
+        stop(parse_server)
 
 
 def main(argv: Optional[List[str]] = None) -> int:

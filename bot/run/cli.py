@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import secrets
 import signal
 import subprocess
 import sys
@@ -15,13 +16,14 @@ import time
 import urllib.error
 import urllib.request
 from pathlib import Path
-from typing import Any, Dict, List, Mapping, Optional
+from typing import Any, Dict, List, Mapping, Optional, Tuple
 
 import yaml
 
 from bot.channels.registry import enabled_channel_credentials
 from bot.operator.page import credentials as operator_page_credentials
 from bot.run.training import ROOT, ensure_model
+from bot.server.remote_nlu import TOKEN_VARIABLE, URL_VARIABLE
 
 VAR = ROOT / "var"
 BIN = Path(sys.executable).parent
@@ -158,6 +160,29 @@ def runtime_endpoints(action_port: int) -> Path:
     return path
 
 
+def start_parse_server(
+    model: Path, port: int
+) -> Tuple[subprocess.Popen, Dict[str, str]]:
+    """With NLU_PROCESS=1: the parse server (`bot.run.nlu_server`) on loopback, and
+    the environment that makes the Rasa server parse through it, with a token
+    made for this start."""
+    token = secrets.token_urlsafe(24)
+    process = subprocess.Popen(
+        [
+            str(BIN / "python"),
+            "-m",
+            "bot.run.nlu_server",
+            "--model",
+            str(model),
+            "--port",
+            str(port),
+        ],
+        cwd=ROOT,
+        env={**_env(), TOKEN_VARIABLE: token},
+    )
+    return process, {URL_VARIABLE: f"http://127.0.0.1:{port}", TOKEN_VARIABLE: token}
+
+
 def api_arguments() -> List[str]:
     """Rasa's HTTP API is off unless RASA_API_TOKEN is set (never printed)."""
     token = os.environ.get("RASA_API_TOKEN")
@@ -213,6 +238,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"))
     parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", 5005)))
     parser.add_argument("--action-port", type=int, default=5055)
+    parser.add_argument("--nlu-port", type=int, default=5015)
     args = parser.parse_args(argv)
 
     check_dataset()
@@ -223,16 +249,23 @@ def main(argv: Optional[List[str]] = None) -> int:
         actions = start_action_server(args.action_port)
         processes.append(actions)
         wait_until_up(f"http://127.0.0.1:{args.action_port}/health", actions, 60)
+        parse_server: Optional[subprocess.Popen] = None
+        parse_env: Dict[str, str] = {}
+        if os.environ.get("NLU_PROCESS") == "1":
+            parse_server, parse_env = start_parse_server(model, args.nlu_port)
+            processes.append(parse_server)
         rasa = subprocess.Popen(
             rasa_command(args.command, model, args.host, args.port, args.action_port),
             cwd=ROOT,
-            env=_env(),
+            env={**_env(), **parse_env},
         )
         processes.append(rasa)
         if args.command == "run":
             local = args.host in ("127.0.0.1", "0.0.0.0")
             base = f"http://{'localhost' if local else args.host}:{args.port}"
             wait_until_up(f"http://127.0.0.1:{args.port}/", rasa, 120)
+            if parse_server is not None:  # until it answers, Rasa parses itself
+                wait_until_up(f"{parse_env[URL_VARIABLE]}/health", parse_server, 120)
             print(f"\nREST: POST {base}/webhooks/rest/webhook", flush=True)
             print(f"Web chat: {base}/webhooks/webchat/", flush=True)
             print("Press Ctrl-C to stop.", flush=True)

@@ -24,7 +24,9 @@ checks that each one registers the hooks):
   (`bot.stores.health`), the retention purge starts (`bot.stores.purge`), and
   the safety nets the guard sends are counted in the tracker store's database
   (`bot.guard.counting`, anonymous referral statistics).
-- before stop: the purge task is cancelled.
+- after start, too: with `NLU_URL` set, messages are parsed by the parse server
+  in a second process, and here when it fails (`bot.server.remote_nlu`).
+- before stop: the purge task is cancelled, the parse server's session closed.
 
 The Rasa internals these touch are in `bot.server.rasa_internals`.
 """
@@ -40,6 +42,7 @@ from sanic import Blueprint
 
 from bot.guard.counting import count_in_tracker_store
 from bot.server.rasa_internals import set_action_timeout as set_rasa_action_timeout
+from bot.server.remote_nlu import install_remote_parser
 from bot.stores.health import watch_tracker_store
 from bot.stores.purge import purge_interval_seconds, purge_periodically
 
@@ -107,6 +110,7 @@ async def _after_start(app: Any, _loop: Any) -> None:
         return
     watch_tracker_store(tracker_store)
     count_in_tracker_store(tracker_store)
+    app.ctx.remote_parser = install_remote_parser(agent)
     app.ctx.retention_purge = asyncio.ensure_future(
         purge_periodically(tracker_store, purge_interval_seconds())
     )
@@ -117,6 +121,10 @@ async def _before_stop(app: Any, _loop: Any) -> None:
     if task is not None:
         task.cancel()
         app.ctx.retention_purge = None
+    parser = getattr(app.ctx, "remote_parser", None)
+    if parser is not None:
+        await parser.close()
+        app.ctx.remote_parser = None
 
 
 def register_server_hooks(blueprint: Blueprint) -> None:

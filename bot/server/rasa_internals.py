@@ -14,6 +14,7 @@ Rasa fails there, loudly, and nowhere else.
 | `._tracker_store` of the store wrappers          | reaching the configured store    |
 | `DialogueStateTracker._max_event_history`        | copying a tracker to redact it   |
 | `SQLTrackerStore._additional_events`             | the events a save has not stored |
+| `MessageProcessor._parse_message_with_graph`     | parsing here, parse server down  |
 
 Protected methods of Rasa's base classes that the project's subclasses call
 through `self` (they are part of the subclassing contract, so the call stays in
@@ -142,3 +143,12 @@ def events_not_yet_stored(
     session and skips as many of the tracker's.
     """
     return store._additional_events(session, tracker)
+
+
+def parse_in_process(processor: Any, message: Any) -> Dict[str, Any]:
+    """Parse `message` with the model loaded in this process, as Rasa does when no
+    NLU server is configured (`MessageProcessor.parse_message` without
+    `http_interpreter`): the graph's NLU target, a fresh tracker, the output
+    properties only."""
+    tracker = DialogueStateTracker.from_events(message.sender_id, [])
+    return processor._parse_message_with_graph(message, tracker, True)

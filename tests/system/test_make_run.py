@@ -53,13 +53,20 @@ def alive(pid: int) -> bool:
     return state != "Z"
 
 
-@pytest.mark.parametrize("stop_signal", [signal.SIGINT, signal.SIGTERM])
-def test_run_prints_where_to_chat_answers_and_stops_everything(stop_signal, tmp_path):
+# SIGTERM's run also starts the parse server (NLU_PROCESS=1): the message is parsed
+# there, and it stops with the rest.
+@pytest.mark.parametrize(
+    "stop_signal, nlu_process", [(signal.SIGINT, False), (signal.SIGTERM, True)]
+)
+def test_run_prints_where_to_chat_answers_and_stops_everything(
+    stop_signal, nlu_process, tmp_path
+):
     if model_for_tests() is None:
         if os.environ.get("CI"):
             pytest.fail("no trained model for the current data: run `make model`")
         pytest.skip("no trained model: run `make model`")
-    port, action_port = free_ports(2)
+    port, action_port, nlu_port = free_ports(3)
+    env = {**os.environ, "NLU_PROCESS": "1" if nlu_process else "0"}
     output = tmp_path / "run.log"
     with output.open("w") as log:
         # SIGINT ignored, as a shell's background job has it: the CLI must still stop.
@@ -73,8 +80,11 @@ def test_run_prints_where_to_chat_answers_and_stops_everything(stop_signal, tmp_
                 str(port),
                 "--action-port",
                 str(action_port),
+                "--nlu-port",
+                str(nlu_port),
             ],
             cwd=ROOT,
+            env=env,
             stdout=log,
             stderr=subprocess.STDOUT,
             preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN),
@@ -99,6 +109,10 @@ def test_run_prints_where_to_chat_answers_and_stops_everything(stop_signal, tmp_
         with urllib.request.urlopen(request, timeout=30) as response:
             first = json.loads(response.read())[0]["text"]
         assert "116 111" in first and "112" in first
+        if nlu_process:
+            health = f"http://127.0.0.1:{nlu_port}/health"
+            with urllib.request.urlopen(health, timeout=10) as response:
+                assert json.loads(response.read())["parsed"] >= 1
 
         servers = children_of(process.pid)
         assert servers, "the action server and Rasa run as children"

@@ -5,6 +5,7 @@ action timeout, store health and retention purge cannot go missing silently."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any, Dict, List
 
 import pytest
 import yaml
@@ -54,3 +55,26 @@ def test_the_server_queues_a_burst_of_connections_unless_told_otherwise(
     assert int(cli._env()["SANIC_BACKLOG"]) >= 1024
     monkeypatch.setenv("SANIC_BACKLOG", "300")
     assert cli._env()["SANIC_BACKLOG"] == "300"
+
+
+def test_the_parse_server_gets_a_new_token_that_only_the_rasa_server_is_given(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    started: List[Dict[str, Any]] = []
+
+    def popen(command: List[str], **kwargs: Any) -> str:
+        started.append({"command": command, **kwargs})
+        return "process"
+
+    monkeypatch.setattr(cli.subprocess, "Popen", popen)
+    process, env = cli.start_parse_server(Path("models/m.tar.gz"), 5999)
+    _, again = cli.start_parse_server(Path("models/m.tar.gz"), 5999)
+
+    assert process == "process"
+    assert env[cli.URL_VARIABLE] == "http://127.0.0.1:5999"
+    assert env[cli.TOKEN_VARIABLE] != again[cli.TOKEN_VARIABLE]
+    assert len(env[cli.TOKEN_VARIABLE]) >= 24
+    command = started[0]["command"]
+    assert command[1:3] == ["-m", "bot.run.nlu_server"]
+    assert command[-4:] == ["--model", "models/m.tar.gz", "--port", "5999"]
+    assert started[0]["env"][cli.TOKEN_VARIABLE] == env[cli.TOKEN_VARIABLE]

@@ -173,3 +173,14 @@ def test_no_other_module_touches_a_private_name_of_rasa() -> None:
                 continue
             offenders.append(f"{path.relative_to(ROOT)}:{node.lineno}: {name}")
     assert offenders == []
+
+
+def test_the_processor_parses_with_its_graph_given_a_message_and_a_tracker() -> None:
+    parameters = list(
+        inspect.signature(MessageProcessor._parse_message_with_graph).parameters
+    )
+    assert parameters == ["self", "message", "tracker", "only_output_properties"]
+    # parse_message uses the interpreter the project sets, when there is one
+    source = inspect.getsource(MessageProcessor.parse_message)
+    assert "if self.http_interpreter:" in source
+    assert "self.http_interpreter.parse(message)" in source
