@@ -57,6 +57,7 @@ REQUIRED_SITUATIONS = (
 REQUIRED_TEMPLATES = (
     "helpline_line",
     "helplines_language_note",
+    "helplines_language_note_adult",
     "steps_heading",
     "facts_heading",
     "call_button",

@@ -181,7 +181,12 @@ def situation_replies(
     ):
         # A bubble of its own: the first one stays within what a platform shows
         # with its call buttons (Messenger's button template: 640 characters).
-        replies.append(Reply(dataset.template("helplines_language_note", lang)))
+        note = (
+            "helplines_language_note_adult"
+            if situation.written_to_adult
+            else "helplines_language_note"
+        )
+        replies.append(Reply(dataset.template(note, lang)))
     steps = situation.steps[lang]
     if steps:
         replies.append(

@@ -139,7 +139,9 @@ class Situation(Sourced):
     `facts` are sent in the first reply only when `facts_are_the_answer` (the
     question was itself legal); otherwise when the child asks for them.
     `question`, when given, is asked in a last bubble of its own, under which the
-    `buttons` go (e.g. "which of these is it?").
+    `buttons` go (e.g. "which of these is it?"). `written_to_adult`: the texts
+    address an adult (a parent, a teacher), so the interface's own sentences
+    under them do too.
     """
 
     intents: List[Identifier]
@@ -152,6 +154,7 @@ class Situation(Sourced):
     follow_up: Optional[FollowUp] = None
     question: Optional[LocalizedText] = None
     buttons: Optional[NonEmptyText] = None
+    written_to_adult: StrictBool = False
 
     @root_validator(skip_on_failure=True)
     def question_needs_buttons(cls, values: Dict[str, object]) -> Dict[str, object]:

@@ -58,3 +58,17 @@ def test_a_czech_child_gets_no_language_note() -> None:
     note = dataset.template("helplines_language_note", "cs")
     replies = situation_replies(dataset, "sextortion", "cs")
     assert all(note not in reply.text for reply in replies)
+
+
+@pytest.mark.parametrize("lang", [lang for lang in LANGUAGES if lang != "cs"])
+def test_a_parent_reads_the_note_written_to_an_adult_not_the_childs(lang: str) -> None:
+    # "Ask an adult you trust to call with you" is for a child; a parent or teacher
+    # is told that someone who speaks Czech can call with them, formally.
+    dataset = load_dataset()
+    assert dataset.situations["parent_teacher"].written_to_adult
+    replies = situation_replies(dataset, "parent_teacher", lang)
+    texts = [reply.text for reply in replies]
+    assert dataset.template("helplines_language_note_adult", lang) == texts[1]
+    assert dataset.template("helplines_language_note", lang) not in texts
+    child_only = [s for s in dataset.situations.values() if not s.written_to_adult]
+    assert len(child_only) == len(dataset.situations) - 1
