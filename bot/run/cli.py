@@ -251,7 +251,7 @@ def main(argv: Optional[List[str]] = None) -> int:
         wait_until_up(f"http://127.0.0.1:{args.action_port}/health", actions, 60)
         parse_server: Optional[subprocess.Popen] = None
         parse_env: Dict[str, str] = {}
-        if os.environ.get("NLU_PROCESS") == "1":
+        if args.command == "run" and os.environ.get("NLU_PROCESS") == "1":
             parse_server, parse_env = start_parse_server(model, args.nlu_port)
             processes.append(parse_server)
         rasa = subprocess.Popen(

@@ -43,6 +43,7 @@ from sanic import Blueprint
 from bot.guard.counting import count_in_tracker_store
 from bot.server.rasa_internals import set_action_timeout as set_rasa_action_timeout
 from bot.server.remote_nlu import install_remote_parser
+from bot.settings import positive_float
 from bot.stores.health import watch_tracker_store
 from bot.stores.purge import purge_interval_seconds, purge_periodically
 
@@ -55,8 +56,9 @@ AGENT_WATCHED_FLAG = "referral_hooks_watching"
 
 
 def action_timeout_seconds() -> float:
-    raw = os.environ.get("ACTION_TIMEOUT_SECONDS")
-    return float(raw) if raw else DEFAULT_ACTION_TIMEOUT_SECONDS
+    return positive_float(
+        os.environ, "ACTION_TIMEOUT_SECONDS", DEFAULT_ACTION_TIMEOUT_SECONDS
+    )
 
 
 def set_action_timeout(seconds: float) -> None:

@@ -15,11 +15,12 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
-from typing import Any, Callable, Dict, Optional
+from typing import Any, Callable, Dict, Mapping, Optional
 
 import aiohttp
 
 from bot.server.rasa_internals import parse_in_process
+from bot.settings import positive_float
 
 logger = logging.getLogger(__name__)
 
@@ -85,13 +86,8 @@ class RemoteParser:
             await self._session.close()
 
 
-def timeout_seconds() -> float:
-    raw = os.environ.get(TIMEOUT_VARIABLE, "")
-    try:
-        value = float(raw) if raw else DEFAULT_TIMEOUT_SECONDS
-    except ValueError:
-        value = DEFAULT_TIMEOUT_SECONDS
-    return value if value > 0 else DEFAULT_TIMEOUT_SECONDS
+def timeout_seconds(env: Mapping[str, str] = os.environ) -> float:
+    return positive_float(env, TIMEOUT_VARIABLE, DEFAULT_TIMEOUT_SECONDS)
 
 
 def install_remote_parser(agent: Any) -> Optional[RemoteParser]:

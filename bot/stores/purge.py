@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any, List, Mapping, Optional
 
 from bot.server.rasa_internals import innermost_store
+from bot.settings import positive_float
 
 logger = logging.getLogger(__name__)
 
@@ -32,25 +33,12 @@ DEFAULT_PURGE_INTERVAL_MINUTES = 15.0
 ROOT = Path(__file__).resolve().parent.parent.parent
 
 
-def _positive_float(env: Mapping[str, str], name: str, default: float) -> float:
-    raw = env.get(name)
-    if not raw:
-        return default
-    try:
-        value = float(raw)
-    except ValueError:
-        raise ValueError(f"{name} must be a number, got {raw!r}") from None
-    if value <= 0:
-        raise ValueError(f"{name} must be greater than 0, got {raw!r}")
-    return value
-
-
 def retention_seconds(env: Mapping[str, str] = os.environ) -> float:
-    return _positive_float(env, "RETENTION_HOURS", DEFAULT_RETENTION_HOURS) * 3600
+    return positive_float(env, "RETENTION_HOURS", DEFAULT_RETENTION_HOURS) * 3600
 
 
 def purge_interval_seconds(env: Mapping[str, str] = os.environ) -> float:
-    minutes = _positive_float(
+    minutes = positive_float(
         env, "RETENTION_PURGE_INTERVAL_MINUTES", DEFAULT_PURGE_INTERVAL_MINUTES
     )
     return minutes * 60

@@ -167,11 +167,14 @@ def test_the_parser_is_installed_only_when_a_parse_server_is_named(
     assert parser.url == "http://127.0.0.1:5015/parse"
 
 
-@pytest.mark.parametrize(
-    "raw, expected", [("", 1.0), ("0.5", 0.5), ("x", 1.0), ("-2", 1.0)]
-)
+@pytest.mark.parametrize("raw, expected", [("", 1.0), ("0.5", 0.5)])
 def test_the_timeout_comes_from_the_environment_or_its_default(
-    monkeypatch: pytest.MonkeyPatch, raw: str, expected: float
+    raw: str, expected: float
 ) -> None:
-    monkeypatch.setenv(remote_nlu.TIMEOUT_VARIABLE, raw)
-    assert remote_nlu.timeout_seconds() == expected
+    assert remote_nlu.timeout_seconds({remote_nlu.TIMEOUT_VARIABLE: raw}) == expected
+
+
+@pytest.mark.parametrize("raw", ["x", "-2", "0"])
+def test_a_timeout_that_is_not_a_positive_number_stops_the_start(raw: str) -> None:
+    with pytest.raises(ValueError, match=remote_nlu.TIMEOUT_VARIABLE):
+        remote_nlu.timeout_seconds({remote_nlu.TIMEOUT_VARIABLE: raw})
